@@ -1,0 +1,147 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { authRequest } from './auth/authenticator.ts';
+import type { Config } from './config/schema.ts';
+import type { Gateway } from './gateway.ts';
+import { authHook } from './http/auth-hook.ts';
+import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
+import { registerErrorHandlers } from './http/error-handler.ts';
+import { overallState, registerHealthRoutes } from './http/health.ts';
+import { hostGuard } from './http/host-guard.ts';
+import { registerMcpRoute } from './http/mcp-route.ts';
+import { GatewayMetrics } from './http/metrics.ts';
+import { SessionStore } from './http/sessions.ts';
+import { isLoopbackAddress } from './util/listen.ts';
+
+export interface AppOptions {
+  /** Builds WWW-Authenticate parameters for 401s (identity modes add resource metadata). */
+  challenge?: ChallengeBuilder;
+  /** Process-wide metrics (event loop, memory); off in tests that build many apps. */
+  processMetrics?: boolean;
+}
+
+const UNGUARDED = new Set(['/health', '/ready']);
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'tailscale-user-login'];
+
+/** A request from this host itself, not relayed by a proxy such as `tailscale serve`. */
+function isDirectLoopback(request: FastifyRequest): boolean {
+  return isLoopbackAddress(request.ip) && !FORWARDING_HEADERS.some((h) => request.headers[h] !== undefined);
+}
+
+/**
+ * The HTTP face of a started gateway. Never listens (callers do, tests inject).
+ * Closing the app drains calls, closes sessions, then closes the gateway.
+ */
+export async function buildApp(
+  config: Config,
+  gateway: Gateway,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: gateway.log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.http.body_limit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const sessions = new SessionStore(
+    {
+      max: config.http.max_sessions,
+      maxPerPrincipal: config.http.max_sessions_per_principal,
+      idleMs: config.http.session_idle_timeout,
+    },
+    gateway.log,
+  );
+  const metrics = new GatewayMetrics(() => sessions.size, { processMetrics: options.processMetrics });
+  gateway.caller.observer = metrics;
+
+  await app.register(rateLimit, { global: false });
+  registerErrorHandlers(app, config.http.body_limit);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const started = performance.now();
+    reply.raw.once('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpRequest(request.method, route, reply.raw.statusCode, seconds);
+      const level = UNGUARDED.has(route) ? 'debug' : 'info';
+      request.log[level](
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.raw.statusCode,
+          ms: Math.round(seconds * 1000),
+          principal: request.principal?.id,
+          session: request.headers['mcp-session-id'],
+          ip: request.ip,
+        },
+        'request',
+      );
+    });
+  });
+  const guard = hostGuard(config);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!UNGUARDED.has(request.url.split('?')[0]!)) return guard(request, reply);
+  });
+
+  registerHealthRoutes(app, async () => {
+    const checks = await gateway.health();
+    return { status: overallState(checks, ['audit', 'state']), checks };
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    if (!config.http.metrics)
+      return reply.code(404).send({ error: 'not_found', message: 'Metrics are disabled (http.metrics).' });
+    if (!isDirectLoopback(request)) {
+      const principal = await gateway.authenticator
+        .authenticate(authRequest(request.headers, request.ip))
+        .catch(() => undefined);
+      if (!principal?.permissions.has('metrics:read')) {
+        return reply.code(403).send({
+          error: 'forbidden',
+          message: 'Metrics need the metrics:read permission from non-local callers.',
+        });
+      }
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  await app.register(async (mcp) => {
+    mcp.addHook(
+      'onRequest',
+      authHook(mcp, {
+        authenticator: gateway.authenticator,
+        metrics,
+        challenge: options.challenge ?? defaultChallenge,
+        failuresPerMinute: config.rate_limit.auth_failures,
+      }),
+    );
+    mcp.addHook(
+      'onRequest',
+      mcp.rateLimit({
+        max: config.rate_limit.per_principal,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.principal?.id ?? request.ip,
+      }),
+    );
+    registerMcpRoute(mcp, sessions, {
+      registry: gateway.registry,
+      caller: gateway.caller,
+      catalog: gateway.catalog,
+    });
+  });
+
+  app.addHook('preClose', async () => {
+    await gateway.caller.drain(config.http.shutdown_grace);
+    await sessions.closeAll();
+  });
+  app.addHook('onClose', async () => {
+    await gateway.close();
+  });
+  return app;
+}

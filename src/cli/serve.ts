@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { buildApp } from '../app.ts';
+import { startGateway } from '../gateway.ts';
+import { createLogger } from '../log.ts';
+import { parseListen } from '../util/listen.ts';
+import { VERSION } from '../version.ts';
+import { type CommonOptions, loadFor, withCommonOptions } from './common.ts';
+
+interface ServeOptions extends CommonOptions {
+  listen?: string;
+  auth?: string;
+}
+
+/** Start the daemon and run until SIGTERM/SIGINT; a second signal exits at once. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const overrides: Record<string, unknown> = {};
+  if (options.listen) overrides.listen = options.listen;
+  if (options.auth)
+    overrides.auth = {
+      modes: options.auth
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    };
+  const { config, file } = loadFor(options, overrides);
+  const log = createLogger({ level: config.log.level });
+  const gateway = await startGateway(config, { log });
+  const app = await buildApp(config, gateway);
+  const { host, port } = parseListen(config.listen);
+  await app.listen({ host: host || '0.0.0.0', port });
+  log.info(
+    {
+      version: VERSION,
+      listen: config.listen,
+      auth: config.auth.modes,
+      state_dir: config.state_dir,
+      config_file: file ?? null,
+    },
+    `tailwarden ${VERSION} listening on http://${config.listen}/mcp`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing calls in flight');
+    app.close().then(
+      () => {
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'error during shutdown');
+        log.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: reason }, 'unhandled promise rejection (kept running)'),
+  );
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception: shutting down');
+    stop('uncaughtException');
+  });
+}
+
+export function serveCommand(): Command {
+  return withCommonOptions(new Command('serve'))
+    .description('run the gateway daemon (Streamable HTTP MCP on /mcp)')
+    .option('--listen <host:port>', 'listen address (default 127.0.0.1:8080; env TAILWARDEN_LISTEN)')
+    .option('--auth <modes>', 'authentication modes, comma-separated, tried in order (env TAILWARDEN_AUTH)')
+    .action(serve);
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authInfoFor, createSessionServer, type SessionServerDeps } from '../mcp/server.ts';
+import type { SessionStore } from './sessions.ts';
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+  return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+function isInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+}
+
+/**
+ * POST/GET/DELETE /mcp through the SDK's Streamable HTTP transport, one
+ * transport and server per session. Authentication has already run (onRequest).
+ */
+export function registerMcpRoute(
+  app: FastifyInstance,
+  sessions: SessionStore,
+  deps: SessionServerDeps,
+): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = request.principal!;
+    const sessionId = request.headers['mcp-session-id'];
+    let transport: StreamableHTTPServerTransport;
+
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session)
+        return jsonRpcError(
+          reply,
+          404,
+          -32001,
+          'Session not found: it expired or was closed. Start a new session (initialize).',
+        );
+      if (session.principalId !== principal.id) {
+        request.log.warn(
+          { session_id: sessionId, principal: principal.id },
+          'session used by another principal',
+        );
+        return jsonRpcError(
+          reply,
+          403,
+          -32001,
+          'This session belongs to another principal; start your own session.',
+        );
+      }
+      session.lastSeenAt = Date.now();
+      transport = session.transport;
+    } else if (request.method === 'POST' && isInitialize(request.body)) {
+      const refusal = sessions.refusal(principal.id);
+      if (refusal) return jsonRpcError(reply.header('retry-after', '30'), 503, -32000, refusal);
+      const release = sessions.reserve();
+      const server = createSessionServer(deps);
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (id) => {
+          release();
+          const now = Date.now();
+          sessions.add({ id, principalId: principal.id, transport, server, createdAt: now, lastSeenAt: now });
+        },
+      });
+      server.onclose = () => {
+        release();
+        if (transport.sessionId) sessions.remove(transport.sessionId);
+      };
+      await server.connect(transport);
+      reply.raw.on('close', () => {
+        release();
+        if (!transport.sessionId) void server.close(); // initialize failed: nothing to keep
+      });
+    } else {
+      return jsonRpcError(
+        reply,
+        400,
+        -32000,
+        'Bad Request: send initialize first, then the Mcp-Session-Id it returns with every request.',
+      );
+    }
+
+    const raw = request.raw as typeof request.raw & { auth?: unknown };
+    raw.auth = authInfoFor(principal);
+    reply.hijack();
+    await transport.handleRequest(raw as never, reply.raw, request.body);
+  };
+
+  app.route({ method: ['POST', 'GET', 'DELETE'], url: '/mcp', handler: handle });
+}

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../log.ts';
+import type { Permission } from '../policy/permissions.ts';
+
+export const RISKS = ['low', 'moderate', 'high', 'critical'] as const;
+export type Risk = (typeof RISKS)[number];
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface SampleRequest {
+  /** What to ask the client's model. */
+  prompt: string;
+  systemPrompt?: string;
+  maxTokens?: number;
+}
+
+export interface ClientInfo {
+  name?: string;
+  version?: string;
+  canElicit: boolean;
+  canElicitUrl: boolean;
+  canSample: boolean;
+}
+
+/** What a handler is given besides its arguments. No SDK or HTTP types leak in here. */
+export interface ToolContext {
+  readonly principal: Principal;
+  readonly log: Logger;
+  /** Aborted when the client cancels, the call times out, or the gateway shuts down. */
+  readonly signal: AbortSignal;
+  /** The gateway's id for this call (also in its audit records). */
+  readonly callId: string;
+  readonly sessionId: string | undefined;
+  readonly client: ClientInfo;
+  /** Report progress; a no-op when the client did not ask for progress. */
+  progress(update: ProgressUpdate): Promise<void>;
+  /** Ask the client's model; resolves undefined when the client does not offer sampling. */
+  sample(request: SampleRequest): Promise<string | undefined>;
+}
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every input and output shape
+export type AnyObjectSchema = z.ZodObject<any>;
+
+/**
+ * A tool is data. `X` is the module's own context (its clients), merged into the
+ * ToolContext the handler receives.
+ */
+export interface ToolDefinition<
+  I extends AnyObjectSchema = AnyObjectSchema,
+  O extends AnyObjectSchema = AnyObjectSchema,
+  X = unknown,
+> {
+  /** `<module>_<resource>_<verb>`, snake_case. */
+  name: string;
+  title: string;
+  description: string;
+  permission: Permission;
+  risk: Risk;
+  input: I;
+  output: O;
+  /** Does not change anything (default: risk is low). */
+  readOnly?: boolean;
+  /** May destroy or disrupt (default: not read-only and risk high or critical). */
+  destructive?: boolean;
+  /** Repeating it has no further effect (default: read-only). */
+  idempotent?: boolean;
+  /** Reaches beyond this host and its engines (the internet, other hosts). Default false. */
+  openWorld?: boolean;
+  /** Argument keys that are secrets (redacted from the audit log beside the generic secret names). */
+  sensitive?: readonly string[];
+  /** One sentence, in plain words, of what this call will do — shown in confirmations and approvals. */
+  summarize?: (input: z.output<I>) => string;
+  handler: (input: z.output<I>, ctx: ToolContext & X) => Promise<z.input<O>> | z.input<O>;
+}
+
+export function defineTool<I extends AnyObjectSchema, O extends AnyObjectSchema>(
+  definition: ToolDefinition<I, O, unknown>,
+): ToolDefinition<I, O, unknown> {
+  return definition;
+}
+
+/** `const tool = toolsWith<{ docker: DockerClient }>()` gives handlers a typed `ctx.docker`. */
+export function toolsWith<X>() {
+  return <I extends AnyObjectSchema, O extends AnyObjectSchema>(definition: ToolDefinition<I, O, X>) =>
+    definition;
+}
+
+export function annotationsOf(tool: ToolDefinition): ToolAnnotations {
+  const readOnly = tool.readOnly ?? tool.risk === 'low';
+  return {
+    readOnlyHint: readOnly,
+    destructiveHint: !readOnly && (tool.destructive ?? (tool.risk === 'high' || tool.risk === 'critical')),
+    idempotentHint: tool.idempotent ?? readOnly,
+    openWorldHint: tool.openWorld ?? false,
+  };
+}

@@ -1,0 +1,21 @@
+import type { Config } from '../../config/schema.ts';
+import { toolsWith } from '../../mcp/tool.ts';
+import type { HostSampler } from './sampler.ts';
+import type { Virtualization } from './virtualization.ts';
+
+export interface HostIdentity {
+  hostname: string;
+  os: { distro: string; release: string; codename: string; kernel: string; arch: string };
+  virtualization: Virtualization;
+}
+
+/** What every system tool handler receives as `ctx.system`. */
+export interface SystemContext {
+  system: {
+    sampler: HostSampler;
+    identity: HostIdentity;
+    config: Config['modules']['system'];
+  };
+}
+
+export const systemTool = toolsWith<SystemContext>();

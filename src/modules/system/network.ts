@@ -1,0 +1,86 @@
+import si from 'systeminformation';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.ts';
+import { formatArg } from '../../mcp/format.ts';
+import { systemTool } from './context.ts';
+
+export const networkInterfaces = systemTool({
+  name: 'system_network_interfaces',
+  title: 'System: Network interfaces',
+  description:
+    'Network interfaces with their addresses, MAC, state, MTU and speed (includes the tailscale0 interface when present).',
+  permission: 'system:read',
+  risk: 'low',
+  input: z.object({
+    include_loopback: z.boolean().default(false).describe('Also list the loopback interface'),
+    format: formatArg,
+  }),
+  output: z.object({
+    interfaces: z.array(
+      z.object({
+        name: z.string(),
+        state: z.string(),
+        ipv4: z.string(),
+        ipv4_netmask: z.string(),
+        ipv6: z.string(),
+        mac: z.string(),
+        mtu: z.number().nullable(),
+        speed_mbps: z.number().nullable(),
+        is_default: z.boolean(),
+        is_virtual: z.boolean(),
+      }),
+    ),
+  }),
+  handler: async ({ include_loopback }) => {
+    const list = await si.networkInterfaces();
+    const interfaces = (Array.isArray(list) ? list : [list])
+      .filter((i) => include_loopback || !i.internal)
+      .map((i) => ({
+        name: i.iface,
+        state: i.operstate,
+        ipv4: i.ip4,
+        ipv4_netmask: i.ip4subnet,
+        ipv6: i.ip6,
+        mac: i.mac,
+        mtu: i.mtu ?? null,
+        speed_mbps: i.speed ?? null,
+        is_default: i.default,
+        is_virtual: i.virtual,
+      }));
+    return { interfaces };
+  },
+});
+
+export const networkIo = systemTool({
+  name: 'system_network_io',
+  title: 'System: Network throughput',
+  description:
+    'Bytes received and sent per interface, with rates (bytes/s) over the last sampling interval, and error counters.',
+  permission: 'system:read',
+  risk: 'low',
+  input: z.object({ format: formatArg }),
+  output: z.object({
+    interfaces: z.array(
+      z.object({
+        iface: z.string(),
+        state: z.string(),
+        rx_bytes: z.number(),
+        tx_bytes: z.number(),
+        rx_bytes_per_s: z.number().nullable(),
+        tx_bytes_per_s: z.number().nullable(),
+        rx_errors: z.number(),
+        tx_errors: z.number(),
+      }),
+    ),
+    sampled_at: z.string(),
+  }),
+  handler: async (_input, { system }) => {
+    const sample = await system.sampler.current();
+    if (!sample)
+      throw new GatewayError(
+        'ERR_UPSTREAM_UNAVAILABLE',
+        'The host sampler has no data yet; retry in a few seconds.',
+      );
+    return { interfaces: sample.network, sampled_at: new Date(sample.sampledAt).toISOString() };
+  },
+});

@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import si from 'systeminformation';
+import { z } from 'zod';
+import { formatArg } from '../../mcp/format.ts';
+import { systemTool } from './context.ts';
+
+const SECRET_ARG = /((?:^|\s)--?[\w-]*(?:pass(?:word)?|token|secret|api[_-]?key|auth)[\w-]*(?:=|\s+))(\S+)/gi;
+
+/** Mask values of secret-looking flags in a command line (`--password=x` → `--password=***`). */
+export function maskCommandLine(command: string): string {
+  return command.replace(SECRET_ARG, '$1***');
+}
+
+let lastRead = 0;
+
+/**
+ * systeminformation reports process CPU as the share since its previous read
+ * (and serves a cached result within 500 ms). When the last read is old or
+ * never happened, read twice 600 ms apart so the figure is current.
+ */
+async function readProcesses(signal: AbortSignal) {
+  if (Date.now() - lastRead > 10_000) {
+    await si.processes();
+    lastRead = Date.now();
+    await sleep(600, undefined, { signal });
+  }
+  const windowMs = Date.now() - lastRead;
+  const data = await si.processes();
+  lastRead = Date.now();
+  return { data, windowMs };
+}
+
+const processRow = z.object({
+  pid: z.number().int(),
+  name: z.string(),
+  user: z.string(),
+  cpu_percent: z.number(),
+  memory_percent: z.number(),
+  rss_bytes: z.number(),
+  state: z.string(),
+  started: z.string(),
+  command: z.string().describe('Command line, secret-looking flag values masked'),
+});
+
+export const processesTop = systemTool({
+  name: 'system_processes_top',
+  title: 'System: Top processes',
+  description:
+    'The processes using the most CPU or memory right now, with user, state, start time and command line.',
+  permission: 'system:read',
+  risk: 'low',
+  input: z.object({
+    by: z.enum(['cpu', 'memory']).default('cpu').describe('Sort by current CPU share or by resident memory'),
+    limit: z.number().int().min(1).max(100).default(10).describe('How many processes to return'),
+    format: formatArg,
+  }),
+  output: z.object({
+    processes: z.array(processRow),
+    total: z.number().int(),
+    running: z.number().int(),
+    cpu_window_ms: z.number().describe('The CPU shares cover roughly this many milliseconds'),
+  }),
+  handler: async ({ by, limit }, ctx) => {
+    const { data, windowMs } = await readProcesses(ctx.signal);
+    const sorted = [...data.list].sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss));
+    return {
+      processes: sorted.slice(0, limit).map((p) => ({
+        pid: p.pid,
+        name: p.name,
+        user: p.user,
+        cpu_percent: Math.round(p.cpu * 10) / 10,
+        memory_percent: Math.round(p.mem * 10) / 10,
+        rss_bytes: p.memRss * 1024,
+        state: p.state,
+        started: p.started,
+        command: maskCommandLine(`${p.command} ${p.params}`.trim()).slice(0, 500),
+      })),
+      total: data.all,
+      running: data.running,
+      cpu_window_ms: windowMs,
+    };
+  },
+});

@@ -1,0 +1,42 @@
+import type { AuditLog } from '../audit/log.ts';
+import type { HealthReport } from '../auth/verifier.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import type { PromptDefinition } from '../mcp/prompt.ts';
+import type { ResourceDefinition } from '../mcp/resource.ts';
+import type { ToolDefinition } from '../mcp/tool.ts';
+import type { StateDb } from '../state/db.ts';
+
+/** What a module is handed when the gateway starts it. */
+export interface ModuleDeps {
+  config: Config;
+  log: Logger;
+  db: StateDb;
+  audit: AuditLog;
+}
+
+/** A started module: the context its handlers receive, its health, and its cleanup. */
+export interface ModuleRuntime<X = unknown> {
+  context: X;
+  health(): HealthReport | Promise<HealthReport>;
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A group of tools over one system (the host, Docker, the tailnet, SSH hosts).
+ * Modules know their own client library and nothing of HTTP or the MCP SDK.
+ */
+export interface ToolModule<X = unknown> {
+  id: string;
+  title: string;
+  enabled(config: Config): boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: a module's tools have many input and output shapes
+  tools: readonly ToolDefinition<any, any, X>[];
+  prompts?: readonly PromptDefinition[];
+  resources?: readonly ResourceDefinition<X>[];
+  start(deps: ModuleDeps): ModuleRuntime<X> | Promise<ModuleRuntime<X>>;
+}
+
+export function defineModule<X>(module: ToolModule<X>): ToolModule<X> {
+  return module;
+}

@@ -1,0 +1,31 @@
+import type { Config } from '../config/schema.ts';
+import type { Risk, ToolAnnotations } from '../mcp/tool.ts';
+
+export interface ExposureInput {
+  name: string;
+  risk: Risk;
+  annotations: ToolAnnotations;
+  moduleEnabled: boolean;
+  moduleId: string;
+}
+
+/**
+ * The one filter that decides, from configuration alone, whether a tool exists
+ * for callers at all. Returns why a tool is hidden, or undefined when exposed.
+ * The permission check per caller comes after it, in listing and again at call time.
+ */
+export function hiddenBecause(tool: ExposureInput, config: Pick<Config, 'tools'>): string | undefined {
+  const { tools } = config;
+  if (!tool.moduleEnabled) return `module "${tool.moduleId}" is disabled (modules.${tool.moduleId}.enabled)`;
+  if (tools.read_only && !(tool.risk === 'low' && tool.annotations.readOnlyHint)) {
+    return 'the gateway runs in read-only mode (tools.read_only)';
+  }
+  if (tools.disable_destructive && tool.annotations.destructiveHint) {
+    return 'destructive tools are disabled (tools.disable_destructive)';
+  }
+  if (tools.disabled.includes(tool.name)) return 'it is disabled by configuration (tools.disabled)';
+  if (tools.enabled.length > 0 && !tools.enabled.includes(tool.name)) {
+    return 'it is not in the enabled tool list (tools.enabled)';
+  }
+  return undefined;
+}

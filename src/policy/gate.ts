@@ -1,0 +1,67 @@
+import type { Principal } from '../auth/principal.ts';
+import type { Config } from '../config/schema.ts';
+import { GatewayError } from '../errors.ts';
+import type { ClientChannel } from '../mcp/channel.ts';
+import type { ToolDefinition } from '../mcp/tool.ts';
+import type { RiskRule } from './config.ts';
+
+/** Everything the risk gate knows about a call that passed the permission and input checks. */
+export interface GateRequest {
+  tool: ToolDefinition;
+  principal: Principal;
+  /** Validated arguments (without the reserved approval_id). */
+  args: Record<string, unknown>;
+  /** The approval the caller presents for this exact call, if any. */
+  approvalId: string | undefined;
+  callId: string;
+  sessionId: string | undefined;
+  channel: ClientChannel;
+  signal: AbortSignal;
+}
+
+/** A handler for one non-trivial rule. Resolve to let the call run; throw a GatewayError to stop it. */
+export type RuleHandler = (request: GateRequest) => Promise<void>;
+
+export function ruleFor(
+  config: Pick<Config, 'policy'>,
+  tool: Pick<ToolDefinition, 'name' | 'risk'>,
+): RiskRule {
+  return config.policy.tools[tool.name] ?? config.policy[tool.risk];
+}
+
+/**
+ * Applies the configured rule for a tool's risk level. `confirm` and `approve`
+ * are delegated to handlers; where none is installed the call is refused
+ * (fail closed), never run.
+ */
+export class RiskGate {
+  private readonly config: Pick<Config, 'policy'>;
+  private readonly handlers: Partial<Record<'confirm' | 'approve', RuleHandler>>;
+
+  constructor(
+    config: Pick<Config, 'policy'>,
+    handlers: Partial<Record<'confirm' | 'approve', RuleHandler>> = {},
+  ) {
+    this.config = config;
+    this.handlers = handlers;
+  }
+
+  async check(request: GateRequest): Promise<void> {
+    const rule = ruleFor(this.config, request.tool);
+    if (rule === 'allow') return;
+    if (rule === 'deny') {
+      throw new GatewayError(
+        'ERR_POLICY_DENIED',
+        `${request.tool.name} is denied by policy (policy.${request.tool.risk} or policy.tools); an administrator can change the rule in the gateway config.`,
+      );
+    }
+    const handler = this.handlers[rule];
+    if (!handler) {
+      throw new GatewayError(
+        'ERR_POLICY_DENIED',
+        `${request.tool.name} needs ${rule === 'confirm' ? 'a confirmation' : 'an out-of-band approval'}, which this gateway cannot obtain; it was not run.`,
+      );
+    }
+    await handler(request);
+  }
+}
