@@ -30,7 +30,7 @@ export function authHook(app: FastifyInstance, options: AuthHookOptions) {
 
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const before = await failures(request, { increment: false });
-    if (!before.isAllowed && before.isExceeded) {
+    if (!before.isAllowed && before.remaining === 0) {
       reply.header('retry-after', String(before.ttlInSeconds));
       return sendAuthError(
         reply,

@@ -5,6 +5,14 @@ import type { FastifyError, FastifyInstance } from 'fastify';
  * clients understand: oversized body → 413, malformed JSON → 400 parse error.
  */
 export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
+  // Prototype-poisoning-safe JSON, and an empty body is fine on GET/DELETE (some clients send a content type anyway).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method !== 'POST') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const rpc = (status: number, code: number, message: string) =>
       reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });

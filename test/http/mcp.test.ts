@@ -3,7 +3,11 @@ import { allModules } from '../../src/modules/index.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
 
-type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
+type ToolResult = {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+};
 
 describe('MCP over Streamable HTTP with local tokens', () => {
   let gw: TestGateway;
@@ -78,27 +82,45 @@ describe('MCP over Streamable HTTP with local tokens', () => {
 
   it('rejects invalid arguments with the field and the problem', async () => {
     const client = await gw.client(viewer);
-    const result = (await client.callTool({ name: 'system_processes_top', arguments: { limit: 'ten' } })) as ToolResult;
+    const result = (await client.callTool({
+      name: 'system_processes_top',
+      arguments: { limit: 'ten' },
+    })) as ToolResult;
     expect(result.isError).toBe(true);
     expect(result.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*limit/);
   });
 
   it('turns handler failures into safe isError results', async () => {
     const client = await gw.client(admin);
-    const gatewayError = (await client.callTool({ name: 'test_fail', arguments: { kind: 'gateway' } })) as ToolResult;
+    const gatewayError = (await client.callTool({
+      name: 'test_fail',
+      arguments: { kind: 'gateway' },
+    })) as ToolResult;
     expect(gatewayError.content[0]!.text).toBe('[ERR_UPSTREAM_UNAVAILABLE] The engine is down; start it.');
-    const unexpected = (await client.callTool({ name: 'test_fail', arguments: { kind: 'unexpected' } })) as ToolResult;
+    const unexpected = (await client.callTool({
+      name: 'test_fail',
+      arguments: { kind: 'unexpected' },
+    })) as ToolResult;
     expect(unexpected.isError).toBe(true);
     expect(unexpected.content[0]!.text).toContain('ERR_INTERNAL');
     expect(unexpected.content[0]!.text).not.toContain('/etc/shadow');
-    const badOutput = (await client.callTool({ name: 'test_fail', arguments: { kind: 'bad_output' } })) as ToolResult;
+    const badOutput = (await client.callTool({
+      name: 'test_fail',
+      arguments: { kind: 'bad_output' },
+    })) as ToolResult;
     expect(badOutput.content[0]!.text).toContain('does not match its output schema');
   });
 
   it('formats list results as TOON when asked', async () => {
     const client = await gw.client(viewer);
-    const json = (await client.callTool({ name: 'system_processes_top', arguments: { limit: 5 } })) as ToolResult;
-    const toon = (await client.callTool({ name: 'system_processes_top', arguments: { limit: 5, format: 'toon' } })) as ToolResult;
+    const json = (await client.callTool({
+      name: 'system_processes_top',
+      arguments: { limit: 5 },
+    })) as ToolResult;
+    const toon = (await client.callTool({
+      name: 'system_processes_top',
+      arguments: { limit: 5, format: 'toon' },
+    })) as ToolResult;
     expect(toon.content[0]!.text).toMatch(/processes\[\d+\]\{pid,name/);
     expect(toon.content[0]!.text.length).toBeLessThan(json.content[0]!.text.length);
   });
@@ -131,6 +153,8 @@ describe('MCP over Streamable HTTP with local tokens', () => {
     const client = await gw.client(dockerOnly);
     expect((await client.listPrompts()).prompts).toEqual([]);
     expect((await client.listResources()).resources).toEqual([]);
-    await expect(client.readResource({ uri: 'tailwarden://system/status' })).rejects.toThrow(/Unknown resource/);
+    await expect(client.readResource({ uri: 'tailwarden://system/status' })).rejects.toThrow(
+      /Unknown resource/,
+    );
   });
 });

@@ -21,8 +21,16 @@ export interface TestGateway {
   stateDir: string;
   /** Every log line the gateway wrote, parsed. */
   logs: Record<string, unknown>[];
-  token(options: { role?: string; permissions?: string[]; name?: string; ttlMs?: number | null }): Promise<string>;
-  client(token?: string, options?: { capabilities?: Record<string, unknown>; name?: string }): Promise<Client>;
+  token(options: {
+    role?: string;
+    permissions?: string[];
+    name?: string;
+    ttlMs?: number | null;
+  }): Promise<string>;
+  client(
+    token?: string,
+    options?: { capabilities?: Record<string, unknown>; name?: string },
+  ): Promise<Client>;
   auditRecords(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
@@ -46,7 +54,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
   });
   const log = createLogger({ level: 'debug', destination: sink });
-  const gateway = await startGateway(config, { log, modules: options.modules, ruleHandlers: options.ruleHandlers });
+  const gateway = await startGateway(config, {
+    log,
+    modules: options.modules,
+    ruleHandlers: options.ruleHandlers,
+  });
   const app = await buildApp(config, gateway, { processMetrics: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -96,10 +108,17 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 }
 
 /** POST a raw JSON-RPC body to /mcp (for tests of malformed and hostile requests). */
-export function rawMcp(url: string, init: { body?: string; headers?: Record<string, string>; method?: string }) {
+export function rawMcp(
+  url: string,
+  init: { body?: string; headers?: Record<string, string>; method?: string },
+) {
   return fetch(`${url}/mcp`, {
     method: init.method ?? 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...init.headers },
+    headers: {
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      accept: 'application/json, text/event-stream',
+      ...init.headers,
+    },
     body: init.body,
   });
 }
@@ -110,3 +129,9 @@ export const INITIALIZE = JSON.stringify({
   method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
+
+/** A response body as loosely typed JSON, for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
+export async function jsonOf(res: Response): Promise<any> {
+  return res.json();
+}

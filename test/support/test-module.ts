@@ -42,7 +42,8 @@ export const testTools = {
     input: z.object({ kind: z.enum(['gateway', 'unexpected', 'bad_output']) }),
     output: z.object({ never: z.string() }),
     handler: ({ kind }) => {
-      if (kind === 'gateway') throw new GatewayError('ERR_UPSTREAM_UNAVAILABLE', 'The engine is down; start it.');
+      if (kind === 'gateway')
+        throw new GatewayError('ERR_UPSTREAM_UNAVAILABLE', 'The engine is down; start it.');
       if (kind === 'unexpected') throw new Error('secret internal detail /etc/shadow');
       return { wrong: 1 } as unknown as { never: string };
     },
@@ -71,7 +72,7 @@ export const testTools = {
   }),
 };
 
-export const testModule: ToolModule = defineModule({
+export const testModule: ToolModule = defineModule<unknown>({
   id: 'test',
   title: 'Test',
   enabled: () => true,
