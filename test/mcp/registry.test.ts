@@ -36,10 +36,12 @@ describe('tool registry invariants (every shipped tool)', () => {
   });
 
   it('refuses a module whose tool is malformed, naming the tool and the problem', () => {
-    const bad = {
-      ...allModules[0]!,
-      tools: [{ ...(tools[0] as ToolDefinition), name: 'Bad-Name', permission: 'nope:read' }],
-    };
+    const malformed = {
+      ...tools[0]!,
+      name: 'Bad-Name',
+      permission: 'nope:read',
+    } as unknown as ToolDefinition;
+    const bad = { ...allModules[0]!, tools: [malformed] };
     expect(() => new Registry([bad], configFrom({}))).toThrow(/Bad-Name: name must be snake_case/);
     expect(() => new Registry([bad], configFrom({}))).toThrow(/unknown permission "nope:read"/);
   });
