@@ -13,6 +13,7 @@ import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
 import { registerErrorHandlers } from './http/error-handler.ts';
 import { overallState, registerHealthRoutes } from './http/health.ts';
 import { hostGuard } from './http/host-guard.ts';
+import { InflightResponses } from './http/inflight.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { GatewayMetrics } from './http/metrics.ts';
 import { SessionStore } from './http/sessions.ts';
@@ -37,6 +38,9 @@ function isDirectLoopback(request: FastifyRequest): boolean {
  * The HTTP face of a started gateway. Never listens (callers do, tests inject).
  * Closing the app drains calls, closes sessions, then closes the gateway.
  */
+/** How long aborted calls get to send their error answers during shutdown. */
+const ABORTED_ANSWER_MS = 1000;
+
 export async function buildApp(
   config: Config,
   gateway: Gateway,
@@ -49,6 +53,7 @@ export async function buildApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  const inflight = new InflightResponses();
   const sessions = new SessionStore(
     {
       max: config.http.max_sessions,
@@ -129,15 +134,20 @@ export async function buildApp(
         keyGenerator: (request) => request.principal?.id ?? request.ip,
       }),
     );
-    registerMcpRoute(mcp, sessions, {
-      registry: gateway.registry,
-      caller: gateway.caller,
-      catalog: gateway.catalog,
-    });
+    registerMcpRoute(
+      mcp,
+      sessions,
+      { registry: gateway.registry, caller: gateway.caller, catalog: gateway.catalog },
+      inflight,
+    );
   });
 
+  // Shutdown: let calls finish and their answers reach the client (bounded by shutdown_grace),
+  // abort what is left, give the aborted calls a moment to answer, then close the sessions.
   app.addHook('preClose', async () => {
-    await gateway.caller.drain(config.http.shutdown_grace);
+    await inflight.drain(config.http.shutdown_grace);
+    await gateway.caller.drain(0);
+    await inflight.drain(ABORTED_ANSWER_MS);
     await sessions.closeAll();
   });
   app.addHook('onClose', async () => {

@@ -6,6 +6,10 @@ import { parseListen } from '../util/listen.ts';
 import { VERSION } from '../version.ts';
 import { type CommonOptions, loadFor, withCommonOptions } from './common.ts';
 
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
 interface ServeOptions extends CommonOptions {
   listen?: string;
   auth?: string;
@@ -28,15 +32,18 @@ export async function serve(options: ServeOptions): Promise<void> {
   const app = await buildApp(config, gateway);
   const { host, port } = parseListen(config.listen);
   await app.listen({ host: host || '0.0.0.0', port });
+  const bound = app.server.address();
+  const listening =
+    bound && typeof bound === 'object' ? `${formatHost(bound.address)}:${bound.port}` : config.listen;
   log.info(
     {
       version: VERSION,
-      listen: config.listen,
+      listen: listening,
       auth: config.auth.modes,
       state_dir: config.state_dir,
       config_file: file ?? null,
     },
-    `tailwarden ${VERSION} listening on http://${config.listen}/mcp`,
+    `tailwarden ${VERSION} listening on http://${listening}/mcp`,
   );
 
   let stopping = false;

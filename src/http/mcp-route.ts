@@ -3,6 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authInfoFor, createSessionServer, type SessionServerDeps } from '../mcp/server.ts';
+import type { InflightResponses } from './inflight.ts';
 import type { SessionStore } from './sessions.ts';
 
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
@@ -21,6 +22,7 @@ export function registerMcpRoute(
   app: FastifyInstance,
   sessions: SessionStore,
   deps: SessionServerDeps,
+  inflight: InflightResponses,
 ): void {
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = request.principal!;
@@ -84,6 +86,7 @@ export function registerMcpRoute(
     const raw = request.raw as typeof request.raw & { auth?: unknown };
     raw.auth = authInfoFor(principal);
     reply.hijack();
+    if (request.method === 'POST') inflight.track(reply.raw);
     await transport.handleRequest(raw as never, reply.raw, request.body);
   };
 

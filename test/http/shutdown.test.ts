@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/audit/verify.ts';
+import { auditPath } from '../../src/gateway.ts';
+import { startTestGateway } from '../support/gateway.ts';
+import { testModule } from '../support/test-module.ts';
+
+function recordsAt(path: string) {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('graceful shutdown', () => {
+  it('lets a call in flight finish, then flushes the audit log with nothing lost', async () => {
+    const gw = await startTestGateway({ modules: [testModule], config: { http: { shutdown_grace: '10s' } } });
+    const path = auditPath(gw.config);
+    const client = await gw.client(await gw.token({ role: 'viewer' }));
+    const call = client.callTool({ name: 'test_slow', arguments: { ms: 800 } });
+    await sleep(150);
+    const closing = gw.app.close();
+    const result = await call;
+    await closing;
+
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ waited_ms: 800 });
+    const records = recordsAt(path).filter((r) => r.tool === 'test_slow');
+    expect(records.map((r) => r.event)).toEqual(['tool.decision', 'tool.outcome']);
+    expect(records[1]).toMatchObject({ outcome: 'ok' });
+    expect((await verifyAuditLog(path)).ok).toBe(true);
+    await gw.close();
+  });
+
+  it('aborts a call still running when the grace period ends, and audits that too', async () => {
+    const gw = await startTestGateway({
+      modules: [testModule],
+      config: { http: { shutdown_grace: '300ms' } },
+    });
+    const path = auditPath(gw.config);
+    const client = await gw.client(await gw.token({ role: 'viewer' }));
+    const call = client
+      .callTool({ name: 'test_slow', arguments: { ms: 20_000 } })
+      .catch((error: Error) => error);
+    await sleep(150);
+    await gw.app.close();
+    await call;
+
+    const finished = recordsAt(path).find((r) => r.tool === 'test_slow' && r.event === 'tool.outcome');
+    expect(finished).toMatchObject({ outcome: 'error' });
+    expect((await verifyAuditLog(path)).ok).toBe(true);
+    await gw.close();
+  });
+});
