@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config/schema.ts';
 import type { Principal } from './principal.ts';
@@ -24,11 +25,16 @@ function isOurs(token: string, store: TokenStore): boolean {
   }
 }
 
+/** Signature checks remembered (by token hash, never the token) — Ed25519 verification dominates the hot path. */
+const VERIFIED_CACHE_MAX = 10_000;
+
 export class LocalTokenVerifier implements Verifier {
   readonly mode = 'token';
 
   private readonly store: TokenStore;
   private readonly config: Pick<Config, 'roles'>;
+  /** sha256(token) → its token id, for tokens whose signature, issuer and audience verified. */
+  private readonly verified = new Map<string, string>();
 
   constructor(store: TokenStore, config: Pick<Config, 'roles'>) {
     this.store = store;
@@ -37,7 +43,17 @@ export class LocalTokenVerifier implements Verifier {
 
   async verify(request: AuthRequest): Promise<VerifyResult> {
     const token = request.bearer;
-    if (!token || !isOurs(token, this.store)) return NOT_MINE;
+    if (!token) return NOT_MINE;
+    const hash = createHash('sha256').update(token).digest('base64url');
+    // Expiry and revocation are checked against the database below on every request, so a
+    // cached signature check never outlives the token.
+    const jti = this.verified.get(hash) ?? (await this.verifySignature(token, hash));
+    if (typeof jti !== 'string') return jti;
+    return this.principalFor(jti);
+  }
+
+  private async verifySignature(token: string, hash: string): Promise<string | VerifyResult> {
+    if (!isOurs(token, this.store)) return NOT_MINE;
     let jti: string | undefined;
     try {
       const { payload } = await jwtVerify(token, this.store.key.publicKey, {
@@ -50,7 +66,14 @@ export class LocalTokenVerifier implements Verifier {
       if (error instanceof joseErrors.JWTExpired) return rejected(`The token has expired; ${CREATE_HINT}.`);
       return rejected(`The token is not valid (${(error as Error).message}); ${CREATE_HINT}.`);
     }
-    const record = jti ? this.store.get(jti) : undefined;
+    if (!jti) return rejected(`The token has no id; ${CREATE_HINT}.`);
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(hash, jti);
+    return jti;
+  }
+
+  private principalFor(jti: string): VerifyResult {
+    const record = this.store.get(jti);
     if (!record) return rejected(`The token is not known to this gateway; ${CREATE_HINT}.`);
     if (record.revokedAt !== null)
       return rejected(`The token ${record.id} has been revoked; ${CREATE_HINT}.`);

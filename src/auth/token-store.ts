@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StatementSync } from 'node:sqlite';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyObject, SignJWT } from 'jose';
 import type { Migration, StateDb } from '../state/db.ts';
 
@@ -113,6 +114,7 @@ export interface CreateTokenInput {
 export class TokenStore {
   private readonly db: StateDb;
   readonly key: SigningKey;
+  private byId: StatementSync | undefined;
 
   private constructor(db: StateDb, key: SigningKey) {
     this.db = db;
@@ -149,7 +151,8 @@ export class TokenStore {
   }
 
   get(id: string): TokenRecord | undefined {
-    const row = this.db.sqlite.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
+    this.byId ??= this.db.sqlite.prepare('SELECT * FROM tokens WHERE id = ?');
+    const row = this.byId.get(id) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
