@@ -5,7 +5,7 @@
 //     RSS after start, and RSS with 200 open sessions.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -163,6 +163,7 @@ async function daemon() {
     stdio: 'ignore',
   });
   let startMs = Number.NaN;
+  let startCpuMs = Number.NaN;
   for (let i = 0; i < 1000; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
       (r) => r.status === 200,
@@ -170,6 +171,7 @@ async function daemon() {
     );
     if (ok) {
       startMs = Math.round(performance.now() - started);
+      startCpuMs = cpuMs(child.pid!);
       break;
     }
     await sleep(5);
@@ -181,11 +183,16 @@ async function daemon() {
   await sleep(500);
   const sessions = rssMb(child.pid!);
   child.kill('SIGTERM');
-  return { startMs, idle, sessions };
+  return { startMs, startCpuMs, idle, sessions };
 }
 
 const rows = await throughput();
 const [bare, gateway] = Object.values(rows) as [(typeof rows)[string], (typeof rows)[string]];
+console.log(
+  `\nload average at start: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} cores`,
+);
 console.log(`\ntools/call, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version}`);
 console.table(
   Object.fromEntries(
@@ -211,6 +218,7 @@ const d = await daemon();
 console.log('\n`tailwarden serve` (system module on, token auth)');
 console.table({
   'start → first 200 /health (ms)': { value: d.startMs, target: '< 1000' },
+  'CPU used by then (ms)': { value: d.startCpuMs, target: '' },
   'RSS after start (MB)': { value: d.idle, target: '< 80' },
   'RSS with 200 open sessions (MB)': { value: d.sessions, target: '' },
 });
