@@ -24,3 +24,10 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 bash .ci/build-test-images.sh
+
+# Each feature brings its own idempotent setup script (.ci/setup-<topic>.sh).
+for script in .ci/setup-*.sh; do
+  [ "$script" = .ci/setup-host.sh ] && continue
+  echo "running $script"
+  bash "$script"
+done
