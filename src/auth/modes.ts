@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { isLoopbackAddress, parseListen } from '../util/listen.ts';
 import { LocalTokenVerifier } from './local-token-verifier.ts';
 import { NoneVerifier } from './none-verifier.ts';
+import { IntrospectionVerifier } from './oidc/introspection-verifier.ts';
 import type { TokenStore } from './token-store.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -33,6 +34,8 @@ export function createVerifiers(deps: VerifierDeps): Verifier[] {
         );
         return new NoneVerifier(config);
       }
+      case 'oidc':
+        return new IntrospectionVerifier(config, log);
       default:
         throw new GatewayError('ERR_CONFIG_INVALID', `unknown auth mode "${mode as string}"`);
     }
