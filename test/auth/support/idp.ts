@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 
 /**
@@ -74,7 +75,10 @@ export async function startTestIdp(users: Record<string, IdpUser>): Promise<Test
     close: async () => {},
   };
 
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: 'test-idp', use: 'sig', alg: 'RS256' };
   const provider = new Provider(issuer, {
+    jwks: { keys: [signingKey] },
     clients: [
       {
         client_id: GATEWAY_CLIENT.id,
@@ -106,7 +110,8 @@ export async function startTestIdp(users: Record<string, IdpUser>): Promise<Test
     scopes: ['openid', 'email', 'profile'],
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      // Like TSIDP: any registered client may introspect.
+      introspection: { enabled: true, allowedPolicy: () => true },
       registration: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -129,7 +134,14 @@ export async function startTestIdp(users: Record<string, IdpUser>): Promise<Test
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
-    ttl: { AccessToken: 300 },
+    ttl: {
+      AccessToken: 300,
+      AuthorizationCode: 60,
+      Grant: 3600,
+      Interaction: 600,
+      Session: 3600,
+      IdToken: 300,
+    },
     clientBasedCORS: () => true,
   });
   provider.proxy = false;
