@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { isLoopbackAddress, parseListen } from '../util/listen.ts';
+import { JwtVerifier } from './jwt-verifier.ts';
 import { LocalTokenVerifier } from './local-token-verifier.ts';
 import { NoneVerifier } from './none-verifier.ts';
 import { IntrospectionVerifier } from './oidc/introspection-verifier.ts';
@@ -36,6 +37,8 @@ export function createVerifiers(deps: VerifierDeps): Verifier[] {
       }
       case 'oidc':
         return new IntrospectionVerifier(config, log);
+      case 'jwt':
+        return new JwtVerifier(config, log);
       default:
         throw new GatewayError('ERR_CONFIG_INVALID', `unknown auth mode "${mode as string}"`);
     }

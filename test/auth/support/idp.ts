@@ -59,7 +59,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestIdp(users: Record<string, IdpUser>): Promise<TestIdp> {
+export async function startTestIdp(
+  users: Record<string, IdpUser>,
+  options: { tokenFormat?: 'opaque' | 'jwt' } = {},
+): Promise<TestIdp> {
+  const tokenFormat = options.tokenFormat ?? 'opaque';
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const idp: TestIdp = {
@@ -121,16 +125,17 @@ export async function startTestIdp(users: Record<string, IdpUser>): Promise<Test
           scope: 'openid email profile',
           audience: resource,
           accessTokenTTL: 300,
-          accessTokenFormat: 'opaque',
+          accessTokenFormat: tokenFormat,
         }),
       },
     },
     // TSIDP's introspection answers carry the user's login and e-mail.
     extraTokenClaims: (_ctx: unknown, token: { kind: string; accountId?: string }) => {
       const user = token.accountId ? idp.users[token.accountId] : undefined;
-      return token.kind === 'AccessToken' && user
-        ? { username: user.username, email: user.email }
-        : undefined;
+      if (token.kind !== 'AccessToken' || !user) return undefined;
+      // JWT access tokens (Keycloak, Authentik ...) carry the roles themselves.
+      const roles = tokenFormat === 'jwt' && user.roles ? { roles: user.roles } : {};
+      return { username: user.username, email: user.email, ...roles };
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
@@ -240,7 +245,7 @@ export async function startTestIdp(users: Record<string, IdpUser>): Promise<Test
             resourceServer: new provider.ResourceServer(resource, {
               audience: resource,
               scope: 'openid email profile',
-              accessTokenFormat: 'opaque',
+              accessTokenFormat: tokenFormat,
             }),
           }
         : {}),
