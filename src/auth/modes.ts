@@ -6,6 +6,7 @@ import { JwtVerifier } from './jwt-verifier.ts';
 import { LocalTokenVerifier } from './local-token-verifier.ts';
 import { NoneVerifier } from './none-verifier.ts';
 import { IntrospectionVerifier } from './oidc/introspection-verifier.ts';
+import { TailnetVerifier } from './tailnet-verifier.ts';
 import type { TokenStore } from './token-store.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -39,6 +40,8 @@ export function createVerifiers(deps: VerifierDeps): Verifier[] {
         return new IntrospectionVerifier(config, log);
       case 'jwt':
         return new JwtVerifier(config, log);
+      case 'tailnet':
+        return new TailnetVerifier(config, log);
       default:
         throw new GatewayError('ERR_CONFIG_INVALID', `unknown auth mode "${mode as string}"`);
     }
