@@ -16,6 +16,7 @@ import { hostGuard } from './http/host-guard.ts';
 import { InflightResponses } from './http/inflight.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { GatewayMetrics } from './http/metrics.ts';
+import { oauthChallenge, registerProtectedResource, roleRequiredHook } from './http/protected-resource.ts';
 import { SessionStore } from './http/sessions.ts';
 import { isLoopbackAddress } from './util/listen.ts';
 
@@ -99,6 +100,7 @@ export async function buildApp(
     return { status: overallState(checks, ['audit', 'state']), checks };
   });
 
+  registerProtectedResource(app, config);
   app.get('/metrics', async (request, reply) => {
     if (!config.http.metrics)
       return reply.code(404).send({ error: 'not_found', message: 'Metrics are disabled (http.metrics).' });
@@ -122,10 +124,11 @@ export async function buildApp(
       authHook(mcp, {
         authenticator: gateway.authenticator,
         metrics,
-        challenge: options.challenge ?? defaultChallenge,
+        challenge: options.challenge ?? oauthChallenge(config) ?? defaultChallenge,
         failuresPerMinute: config.rate_limit.auth_failures,
       }),
     );
+    mcp.addHook('onRequest', roleRequiredHook(config));
     mcp.addHook(
       'onRequest',
       mcp.rateLimit({

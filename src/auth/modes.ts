@@ -2,8 +2,11 @@ import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { isLoopbackAddress, parseListen } from '../util/listen.ts';
+import { JwtVerifier } from './jwt-verifier.ts';
 import { LocalTokenVerifier } from './local-token-verifier.ts';
 import { NoneVerifier } from './none-verifier.ts';
+import { IntrospectionVerifier } from './oidc/introspection-verifier.ts';
+import { TailnetVerifier } from './tailnet-verifier.ts';
 import type { TokenStore } from './token-store.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -33,6 +36,12 @@ export function createVerifiers(deps: VerifierDeps): Verifier[] {
         );
         return new NoneVerifier(config);
       }
+      case 'oidc':
+        return new IntrospectionVerifier(config, log);
+      case 'jwt':
+        return new JwtVerifier(config, log);
+      case 'tailnet':
+        return new TailnetVerifier(config, log);
       default:
         throw new GatewayError('ERR_CONFIG_INVALID', `unknown auth mode "${mode as string}"`);
     }

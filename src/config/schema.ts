@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
 import { policyConfig } from '../policy/config.ts';
 import { DEFAULT_ROLES, isPermission } from '../policy/permissions.ts';
@@ -6,7 +7,7 @@ import { isListenAddress } from '../util/listen.ts';
 import { bool, bytes, duration, enumOf, int, list, optionalStr, section, str } from './fields.ts';
 
 /** Authentication modes a request may be verified by, tried in the order given. */
-export const AUTH_MODES = ['token', 'none'] as const;
+export const AUTH_MODES = ['token', 'oidc', 'jwt', 'tailnet', 'none'] as const;
 
 const permissionName = z
   .string()
@@ -31,6 +32,11 @@ const authSection = section(
         'Role given to a signed-in principal that maps to no role. Unset: such a principal gets no tools.',
       env: 'TAILWARDEN_DEFAULT_ROLE',
     }),
+    users: userRoles,
+    groups: groupRoles,
+    oidc: oidcConfig,
+    jwt: jwtConfig,
+    tailnet: tailnetConfig,
   },
   'How callers prove who they are.',
 );

@@ -40,6 +40,8 @@ export interface TestGatewayOptions {
   modules?: readonly ToolModule[];
   ruleHandlers?: GatewayOptions['ruleHandlers'];
   stateDir?: string;
+  /** Listen on this loopback port (default: any free one). */
+  port?: number;
 }
 
 /** A real gateway on an ephemeral loopback port, with its own state directory. */
@@ -60,7 +62,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ruleHandlers: options.ruleHandlers,
   });
   const app = await buildApp(config, gateway, { processMetrics: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
