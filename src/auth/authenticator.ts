@@ -35,18 +35,24 @@ export class Authenticator {
         throw new GatewayError('ERR_AUTH_INVALID_TOKEN', result.reason, { details: { mode: verifier.mode } });
       }
     }
-    if (!request.hasAuthorization) {
-      throw new GatewayError(
-        'ERR_AUTH_REQUIRED',
-        'Authentication required: send "Authorization: Bearer <token>" (create one with `tailwarden token create`).',
-      );
-    }
+    if (!request.hasAuthorization) throw new GatewayError('ERR_AUTH_REQUIRED', this.howToSignIn());
     throw new GatewayError(
       'ERR_AUTH_INVALID_TOKEN',
       request.bearer
         ? 'The bearer token is not valid for this gateway.'
         : 'The Authorization header must be "Bearer <token>".',
     );
+  }
+
+  /** What a caller without credentials should do, for the modes this gateway has. */
+  private howToSignIn(): string {
+    const modes = new Set(this.verifiers.map((v) => v.mode));
+    const ways: string[] = [];
+    if (modes.has('oidc') || modes.has('jwt'))
+      ways.push('sign in through your MCP client (OAuth; the 401 names the authorization server metadata)');
+    if (modes.has('token')) ways.push('send a local token (create one with `tailwarden token create`)');
+    if (modes.has('tailnet')) ways.push('connect from a device on the tailnet');
+    return `Authentication required: ${ways.join(', or ') || 'send "Authorization: Bearer <token>"'}.`;
   }
 
   async health(): Promise<Record<string, HealthReport>> {
