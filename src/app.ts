@@ -8,6 +8,7 @@ import Fastify, {
 import { authRequest } from './auth/authenticator.ts';
 import type { Config } from './config/schema.ts';
 import type { Gateway } from './gateway.ts';
+import { approvalsPage } from './http/approvals-page.ts';
 import { authHook } from './http/auth-hook.ts';
 import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
 import { registerErrorHandlers } from './http/error-handler.ts';
@@ -135,6 +136,8 @@ export async function buildApp(
       catalog: gateway.catalog,
     });
   });
+
+  await app.register(approvalsPage, { gateway });
 
   app.addHook('preClose', async () => {
     await gateway.caller.drain(config.http.shutdown_grace);
