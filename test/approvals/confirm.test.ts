@@ -72,6 +72,15 @@ describe('confirm rule (form elicitation)', () => {
     expect(textOf(result)).toContain('cannot show confirmations');
   });
 
+  it('lists the reserved approval_id argument only for tools that may need an approval', async () => {
+    const client = await gw.client(admin);
+    const { tools } = await client.listTools();
+    const schemaOf = (name: string) => tools.find((t) => t.name === name)!.inputSchema.properties ?? {};
+    expect(schemaOf('test_thing_wipe')).toHaveProperty('approval_id');
+    expect(schemaOf('test_thing_restart')).toHaveProperty('approval_id');
+    expect(schemaOf('test_echo')).not.toHaveProperty('approval_id');
+  });
+
   it('low-risk tools run without asking', async () => {
     const { client, seen } = await elicitingClient(() => ({ action: 'decline' }));
     const result = await client.callTool({ name: 'test_echo', arguments: { text: 'hi' } });

@@ -170,4 +170,18 @@ describe('the approval page in headless Chromium', () => {
     expect(textOf(await call.result)).toContain('test over');
     expect(await verifyAuditLog(auditPath(gw.config))).toMatchObject({ ok: true });
   });
+
+  it('rate-limits sign-in attempts', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${gw.url}/approvals/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: `guess-${i}` }).toString(),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toContain(401);
+    expect(statuses.at(-1)).toBe(429);
+  });
 });
