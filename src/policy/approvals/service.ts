@@ -93,6 +93,9 @@ export class Approvals {
         args_hash: record.argsHash,
         summary: record.summary,
         expires_at: new Date(record.expiresAt).toISOString(),
+      }).catch((error: unknown) => {
+        this.store.remove(record.id);
+        throw error;
       });
     });
     const url = approvalUrl(this.deps.config, record.id);

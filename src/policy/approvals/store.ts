@@ -178,6 +178,11 @@ export class ApprovalStore {
     return Number(result.changes) > 0;
   }
 
+  /** Remove a request that could not be audited, so nothing unaudited can ever be approved. */
+  remove(id: string): void {
+    this.db.sqlite.prepare("DELETE FROM approvals WHERE id = ? AND state = 'pending'").run(id);
+  }
+
   /** Mark pending and approved-but-unused requests past their expiry as expired. */
   expireDue(now = Date.now()): number {
     const result = this.db.sqlite
@@ -196,7 +201,7 @@ export class ApprovalStore {
     return rows.map(toRecord);
   }
 
-  /** Returns the state that was audited last, then records `state` as audited. */
+  /** The state whose audit record was written last (null before any). */
   auditedState(id: string): ApprovalState | null {
     const row = this.db.sqlite.prepare('SELECT audited_state FROM approvals WHERE id = ?').get(id) as
       | Row
