@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authRequest } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/schema.ts';
 import { isGatewayError } from '../errors.ts';
@@ -19,8 +20,13 @@ const SESSION_MS = 8 * 3_600_000;
 const MAX_SESSIONS = 1000;
 
 interface PageSession {
-  /** Kept in memory only, so every request re-checks it (a revoked token ends the session at once). */
-  token: string;
+  /**
+   * The approver token, kept in memory only so every request re-checks it (a revoked
+   * token ends the session at once). Absent for an ambient sign-in (an identity the
+   * request itself proves, such as tailnet WhoIs), which is re-checked the same way.
+   */
+  token: string | undefined;
+  principalId: string;
   csrf: string;
   expiresAt: number;
 }
@@ -100,8 +106,13 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
     const sid = cookieValue(request.headers.cookie, SESSION_COOKIE);
     const session = sid ? sessions.get(sid) : undefined;
     if (!sid || !session) return undefined;
-    const principal = session.expiresAt > Date.now() ? await approverFor(session.token, request) : undefined;
-    if (!principal) {
+    const principal =
+      session.expiresAt <= Date.now()
+        ? undefined
+        : session.token !== undefined
+          ? await approverFor(session.token, request)
+          : await ambientApprover(request);
+    if (!principal || principal.id !== session.principalId) {
       sessions.delete(sid);
       return undefined;
     }
@@ -117,6 +128,42 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
     return principal;
   }
 
+  /** An approver the request itself identifies (no token typed in), e.g. through tailnet WhoIs. */
+  async function ambientApprover(request: FastifyRequest): Promise<Principal | undefined> {
+    if (request.headers.authorization !== undefined) return undefined;
+    const principal = await gateway.authenticator
+      .authenticate(authRequest(request.headers, request.ip))
+      .catch(() => undefined);
+    if (!principal || principal.kind === 'anonymous' || !principal.permissions.has('approvals:grant'))
+      return undefined;
+    return principal;
+  }
+
+  function startSession(reply: FastifyReply, principal: Principal, token: string | undefined): Viewer {
+    if (sessions.size >= MAX_SESSIONS) {
+      const oldest = sessions.keys().next().value;
+      if (oldest) sessions.delete(oldest);
+    }
+    const sid = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(32).toString('base64url');
+    sessions.set(sid, { token, principalId: principal.id, csrf, expiresAt: Date.now() + SESSION_MS });
+    reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${sid}; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}${secure ? '; Secure' : ''}`,
+    );
+    return { id: principal.id, name: principal.name, csrf };
+  }
+
+  /** The signed-in approver, or one the request identifies by itself (then a session starts). */
+  async function viewerOrAmbient(request: FastifyRequest, reply: FastifyReply): Promise<Viewer | undefined> {
+    const viewer = await viewerOf(request);
+    if (viewer) return viewer;
+    const principal = await ambientApprover(request);
+    if (!principal) return undefined;
+    request.log.info({ principal: principal.id }, 'approval page: signed in by request identity');
+    return startSession(reply, principal, undefined);
+  }
+
   function renderList(viewer: Viewer, flash?: string) {
     const pending = gateway.approvals.store
       .list(['pending'])
@@ -127,14 +174,14 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
   }
 
   app.get('/approvals', async (request, reply) => {
-    const viewer = await viewerOf(request);
+    const viewer = await viewerOrAmbient(request, reply);
     if (!viewer) return html(reply, 200, signInPage('/approvals'));
     return html(reply, 200, renderList(viewer));
   });
 
   app.get<{ Params: { id: string } }>('/approvals/:id', async (request, reply) => {
     const next = safeNext(`/approvals/${request.params.id}`);
-    const viewer = await viewerOf(request);
+    const viewer = await viewerOrAmbient(request, reply);
     if (!viewer) return html(reply, 200, signInPage(next));
     const record = gateway.approvals.store.get(request.params.id);
     if (!record)
@@ -163,21 +210,8 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
           signInPage(next, 'That token is not valid here, or it lacks the approvals:grant permission.'),
         );
       }
-      if (sessions.size >= MAX_SESSIONS) {
-        const oldest = sessions.keys().next().value;
-        if (oldest) sessions.delete(oldest);
-      }
-      const sid = randomBytes(32).toString('base64url');
-      sessions.set(sid, {
-        token,
-        csrf: randomBytes(32).toString('base64url'),
-        expiresAt: Date.now() + SESSION_MS,
-      });
+      startSession(reply, principal, token);
       request.log.info({ principal: principal.id }, 'approval page: signed in');
-      reply.header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${sid}; Path=/approvals; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}${secure ? '; Secure' : ''}`,
-      );
       return reply.code(303).header('location', next).send();
     },
   );

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
+import { Authenticator } from '../../src/auth/authenticator.ts';
+import { accepted, NOT_MINE, type Verifier } from '../../src/auth/verifier.ts';
 import { auditPath } from '../../src/gateway.ts';
+import { expandPermissions } from '../../src/policy/permissions.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
 import { callWaiting, pendingFor, textOf } from './helpers.ts';
@@ -169,6 +172,56 @@ describe('the approval page in headless Chromium', () => {
     expect(ok.status).toBe(200);
     expect(textOf(await call.result)).toContain('test over');
     expect(await verifyAuditLog(auditPath(gw.config))).toMatchObject({ ok: true });
+  });
+
+  it('signs in an approver the request itself identifies (as tailnet WhoIs will), and re-checks it every time', async () => {
+    const whois: Verifier = {
+      mode: 'tailnet',
+      async verify(request) {
+        if (request.headers['tailscale-user-login'] !== 'dana@example.com') return NOT_MINE;
+        return accepted({
+          id: 'tailnet:dana@example.com',
+          kind: 'tailnet',
+          name: 'Dana',
+          roles: [],
+          permissions: expandPermissions(['approvals:grant']),
+        });
+      },
+    };
+    const original = gw.gateway.authenticator;
+    gw.gateway.authenticator = new Authenticator([whois, ...original.verifiers]);
+    try {
+      const client = await gw.client(alice);
+      const call = callWaiting(client, 'test_thing_wipe', { name: 'ambient' });
+      const pending = await pendingFor(gw, 'test_thing_wipe');
+      const identity = { 'tailscale-user-login': 'dana@example.com' };
+      const first = await fetch(`${gw.url}/approvals/${pending.id}`, { headers: identity });
+      const page = await first.text();
+      expect(page).toContain('Signed in as Dana');
+      expect(page).toContain('Wipe the thing &quot;ambient&quot; for good.');
+      const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+      const post = (headers: Record<string, string>) =>
+        fetch(`${gw.url}/approvals/${pending.id}/decide`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers },
+          body: new URLSearchParams({ csrf, decision: 'approve' }).toString(),
+        });
+      // The cookie alone is not enough once the identity is gone: the session ends.
+      expect((await post({})).status).toBe(401);
+      const again = await fetch(`${gw.url}/approvals/${pending.id}`, { headers: identity });
+      const cookie2 = again.headers.get('set-cookie')!.split(';')[0]!;
+      const csrf2 = /name="csrf" value="([^"]+)"/.exec(await again.text())![1]!;
+      const ok = await fetch(`${gw.url}/approvals/${pending.id}/decide`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie2, ...identity },
+        body: new URLSearchParams({ csrf: csrf2, decision: 'approve' }).toString(),
+      });
+      expect(ok.status).toBe(200);
+      expect((await call.result).structuredContent).toEqual({ wiped: 'ambient' });
+    } finally {
+      gw.gateway.authenticator = original;
+    }
   });
 
   it('rate-limits sign-in attempts', async () => {

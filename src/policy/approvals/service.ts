@@ -22,6 +22,8 @@ export interface ApprovalsDeps {
 }
 
 const PROGRESS_EVERY_MS = 5000;
+/** Finished requests stay listable this long; the audit log keeps them for good. */
+const KEEP_FINISHED_MS = 30 * 86_400_000;
 
 /**
  * Out-of-band approvals: creates requests, announces them, waits for a decision
@@ -100,8 +102,11 @@ export class Approvals {
     });
     const url = approvalUrl(this.deps.config, record.id);
     const results = await notifyApprovalRequested(record, url, this.deps.config, this.deps.log);
-    await this.serial(() => this.appendAudit(record, 'approval.notified', { channels: results }));
-    if (request.channel.info.canElicitUrl) {
+    const offerUrl = request.channel.info.canElicitUrl;
+    await this.serial(() =>
+      this.appendAudit(record, 'approval.notified', { channels: results, url_elicitation: offerUrl }),
+    );
+    if (offerUrl) {
       const message = `An approver must allow this before it runs:\n${describeForHuman(request.tool, request.args, request.principal)}\nOpen the approval page to review it.`;
       // Not awaited: the call waits for the decision, not for the client's answer to the prompt.
       request.channel
@@ -243,6 +248,7 @@ export class Approvals {
       }
       this.store.markAudited(record.id, record.state);
     }
+    this.store.prune(Date.now() - KEEP_FINISHED_MS);
   }
 
   private appendAudit(record: ApprovalRecord, event: string, fields: Record<string, unknown>) {

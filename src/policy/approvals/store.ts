@@ -183,6 +183,15 @@ export class ApprovalStore {
     this.db.sqlite.prepare("DELETE FROM approvals WHERE id = ? AND state = 'pending'").run(id);
   }
 
+  /** Forget finished, audited requests created before `before`. */
+  prune(before: number): void {
+    this.db.sqlite
+      .prepare(
+        `DELETE FROM approvals WHERE state IN ('denied', 'expired', 'used') AND audited_state = state AND created_at < ?`,
+      )
+      .run(before);
+  }
+
   /** Mark pending and approved-but-unused requests past their expiry as expired. */
   expireDue(now = Date.now()): number {
     const result = this.db.sqlite
