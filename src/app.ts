@@ -8,6 +8,7 @@ import Fastify, {
 import { authRequest } from './auth/authenticator.ts';
 import type { Config } from './config/schema.ts';
 import type { Gateway } from './gateway.ts';
+import { approvalsPage } from './http/approvals-page.ts';
 import { authHook } from './http/auth-hook.ts';
 import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
 import { registerErrorHandlers } from './http/error-handler.ts';
@@ -144,6 +145,8 @@ export async function buildApp(
       inflight,
     );
   });
+
+  await app.register(approvalsPage, { gateway });
 
   // Shutdown: let calls finish and their answers reach the client (bounded by shutdown_grace),
   // abort what is left, give the aborted calls a moment to answer, then close the sessions.

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { approvalsCommand } from './cli/approvals.ts';
 import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
 import { serveCommand } from './cli/serve.ts';
@@ -14,7 +15,14 @@ export function program(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [serveCommand(), tokenCommand(), toolsCommand(), configCommand(), auditCommand()]) {
+  for (const command of [
+    serveCommand(),
+    tokenCommand(),
+    toolsCommand(),
+    configCommand(),
+    auditCommand(),
+    approvalsCommand(),
+  ]) {
     root.addCommand(command);
   }
   return root;

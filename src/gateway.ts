@@ -11,6 +11,8 @@ import { Catalog } from './mcp/catalog.ts';
 import { Registry } from './mcp/registry.ts';
 import { allModules } from './modules/index.ts';
 import type { ModuleRuntime, ToolModule } from './modules/types.ts';
+import { approvalRuleHandlers } from './policy/approvals/handlers.ts';
+import { Approvals } from './policy/approvals/service.ts';
 import { RiskGate, type RuleHandler } from './policy/gate.ts';
 import { StateDb } from './state/db.ts';
 
@@ -33,6 +35,7 @@ export interface Gateway {
   runtimes: Map<string, ModuleRuntime>;
   caller: ToolCaller;
   catalog: Catalog;
+  approvals: Approvals;
   health(): Promise<Record<string, HealthReport>>;
   close(): Promise<void>;
 }
@@ -59,7 +62,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const authenticator = new Authenticator(createVerifiers({ config, log, tokens }));
   const registry = new Registry(modules, config);
   const runtimes = await startModules(modules, { config, log, db, audit });
-  const gate = new RiskGate(config, options.ruleHandlers);
+  const approvals = new Approvals({ config, db, audit, log: log.child({ component: 'approvals' }) });
+  const gate = new RiskGate(config, options.ruleHandlers ?? approvalRuleHandlers(config, audit, approvals));
   const caller = new ToolCaller({ config, registry, runtimes, audit, gate, log });
   const catalog = new Catalog(registry, runtimes, audit, log);
 
@@ -74,6 +78,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     runtimes,
     caller,
     catalog,
+    approvals,
     async health() {
       const checks: Record<string, HealthReport> = {
         audit: { status: 'ok' },
@@ -94,6 +99,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         await Promise.resolve(runtime.close?.()).catch((err) => log.warn({ err }, 'module close failed'));
       }
       await authenticator.close();
+      approvals.close();
       await audit.close();
       db.close();
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/schema.ts';
 import type { ToolModule } from '../modules/types.ts';
+import { withApprovalArg } from '../policy/approvals/approval-arg.ts';
 import { hiddenBecause } from '../policy/exposure.ts';
 import { isPermission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
@@ -88,7 +89,7 @@ export class Registry {
             name: def.name,
             title: def.title,
             description: def.description,
-            inputSchema: jsonSchemaOf(def.input, 'input'),
+            inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
             outputSchema: jsonSchemaOf(def.output, 'output'),
             annotations: { title: def.title, ...annotations },
           },

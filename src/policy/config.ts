@@ -1,11 +1,37 @@
 import { z } from 'zod';
-import { enumOf, section } from '../config/fields.ts';
+import { bool, duration, enumOf, list, optionalStr, section } from '../config/fields.ts';
 
 export const RISK_RULES = ['allow', 'confirm', 'approve', 'deny'] as const;
 export type RiskRule = (typeof RISK_RULES)[number];
 
 const rule = (defaultValue: RiskRule, description: string) =>
   enumOf(RISK_RULES, defaultValue, { description });
+
+const notifySection = section(
+  {
+    webhooks: list(
+      [],
+      {
+        description:
+          'URLs that get a JSON POST for every new approval request (id, tool, summary, who asked, the approval page link).',
+        secret: true,
+      },
+      z.url({ protocol: /^https?$/ }),
+    ),
+    ntfy: optionalStr({
+      description:
+        'An ntfy topic URL (e.g. https://ntfy.sh/my-homelab-approvals) that gets a push for every new approval request, with an "Open" action to the approval page.',
+      secret: true,
+    }),
+    ntfy_token: optionalStr({
+      description: 'Access token for a protected ntfy topic (sent as a Bearer header).',
+      secret: true,
+      envOnly: true,
+    }),
+    timeout: duration('5s', { description: 'How long one notification may take before it is given up.' }),
+  },
+  'Where new approval requests are announced, besides a log line.',
+);
 
 export const policyConfig = section(
   {
@@ -27,6 +53,18 @@ export const policyConfig = section(
       description:
         'What "confirm" becomes when the client cannot show a confirmation (no elicitation support).',
     }),
+    approval_ttl: duration('15m', {
+      description: 'How long an approval request stays valid; unused approvals expire after it.',
+    }),
+    approval_wait: duration('120s', {
+      description:
+        'How long a call that needs an approval waits for it (sending progress) before returning "pending" with the approval id.',
+    }),
+    allow_self_approval: bool(false, {
+      description:
+        'Let an approver approve a request they made themselves (for single-admin homelabs; see docs/security.md).',
+    }),
+    notify: notifySection,
   },
   'What must happen before a tool of each risk level runs (applied after the permission check, for every tool).',
 );

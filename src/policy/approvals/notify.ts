@@ -1,0 +1,134 @@
+import type { Config } from '../../config/schema.ts';
+import type { Logger } from '../../log.ts';
+import type { ApprovalRecord } from './store.ts';
+
+export interface NotifyResult {
+  channel: 'log' | 'webhook' | 'ntfy';
+  /** Host only: a webhook URL may carry a secret in its path or query. */
+  target: string;
+  ok: boolean;
+  error?: string;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+async function post(
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+  timeoutMs: number,
+): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: init.headers,
+    body: init.body,
+    redirect: 'error',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timed out';
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if (cause?.code) return cause.code;
+  return error instanceof Error ? error.message.slice(0, 200) : String(error);
+}
+
+/** The JSON body of a generic webhook: everything an automation needs, nothing secret. */
+export function webhookPayload(record: ApprovalRecord, url: string) {
+  return {
+    type: 'approval.requested',
+    id: record.id,
+    tool: record.tool,
+    risk: record.risk,
+    summary: record.summary,
+    args: record.args,
+    requested_by: { id: record.principalId, name: record.principalName },
+    created_at: new Date(record.createdAt).toISOString(),
+    expires_at: new Date(record.expiresAt).toISOString(),
+    url,
+    cli: `tailwarden approvals approve ${record.id}`,
+  };
+}
+
+/** ntfy's publish-as-headers format: the message is the body, the rest are headers. */
+export function ntfyRequest(record: ApprovalRecord, url: string, token: string | undefined) {
+  const headers: Record<string, string> = {
+    'content-type': 'text/plain; charset=utf-8',
+    title: `Approval needed: ${record.tool}`,
+    priority: record.risk === 'critical' ? 'urgent' : 'high',
+    tags: 'warning',
+    click: url,
+    actions: `view, Review and decide, ${url}`,
+  };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const body = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
+  return { headers, body };
+}
+
+/**
+ * Announce a new approval request: always a log line, then each configured
+ * webhook and ntfy topic. A failed notification is reported, never fatal — the
+ * request stays pending and the CLI and page still work.
+ */
+export async function notifyApprovalRequested(
+  record: ApprovalRecord,
+  url: string,
+  config: Pick<Config, 'policy'>,
+  log: Logger,
+): Promise<NotifyResult[]> {
+  const { notify } = config.policy;
+  log.warn(
+    {
+      approval_id: record.id,
+      tool: record.tool,
+      risk: record.risk,
+      principal: record.principalId,
+      url,
+    },
+    `approval needed: ${record.summary} — approve with \`tailwarden approvals approve ${record.id}\` or at ${url}`,
+  );
+  const results: NotifyResult[] = [{ channel: 'log', target: 'log', ok: true }];
+  const attempts: Promise<NotifyResult>[] = notify.webhooks.map(async (hook): Promise<NotifyResult> => {
+    const target = hostOf(hook);
+    try {
+      await post(
+        hook,
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(webhookPayload(record, url)),
+        },
+        notify.timeout,
+      );
+      return { channel: 'webhook', target, ok: true };
+    } catch (error) {
+      return { channel: 'webhook', target, ok: false, error: describeFailure(error) };
+    }
+  });
+  if (notify.ntfy) {
+    const topic = notify.ntfy;
+    attempts.push(
+      (async (): Promise<NotifyResult> => {
+        try {
+          await post(topic, ntfyRequest(record, url, notify.ntfy_token), notify.timeout);
+          return { channel: 'ntfy', target: hostOf(topic), ok: true };
+        } catch (error) {
+          return { channel: 'ntfy', target: hostOf(topic), ok: false, error: describeFailure(error) };
+        }
+      })(),
+    );
+  }
+  for (const result of await Promise.all(attempts)) {
+    if (!result.ok)
+      log.warn({ approval_id: record.id, ...result }, 'approval notification failed (request stays pending)');
+    results.push(result);
+  }
+  return results;
+}
