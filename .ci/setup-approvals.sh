@@ -12,7 +12,3 @@ if [[ ! -x /usr/bin/chromium ]]; then
   apt-get install -y -qq chromium >/dev/null
 fi
 
-if [[ ! -f node_modules/playwright-core/package.json ]]; then
-  echo "playwright-core is missing from node_modules: run npm ci" >&2
-  exit 1
-fi
