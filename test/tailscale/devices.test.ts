@@ -21,7 +21,7 @@ describe('tailscale device and route tools', () => {
     expect(isError).toBe(false);
     expect(data.total).toBe(8);
     expect(Object.keys((data.devices as object[])[0]!).sort()).toEqual(
-      ['addresses', 'id', 'last_seen', 'name', 'online', 'os', 'tags', 'user'].sort(),
+      ['addresses', 'days_since_seen', 'id', 'name', 'online', 'os', 'tags', 'user'].sort(),
     );
   });
 

@@ -39,7 +39,7 @@ export const DEFAULT_LIST_FIELDS: (keyof Device)[] = [
   'user',
   'tags',
   'online',
-  'last_seen',
+  'days_since_seen',
   'addresses',
 ];
 
