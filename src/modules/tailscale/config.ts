@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { bool, duration, int, optionalStr, section, str } from '../../config/fields.ts';
 
 export const tailscaleConfig = section(
@@ -10,9 +11,13 @@ export const tailscaleConfig = section(
       description: "Path of tailscaled's LocalAPI unix socket.",
     }),
     localapi_timeout: duration('10s', { description: 'Upper bound on one LocalAPI request.' }),
-    api_url: str('https://api.tailscale.com/api/v2', {
-      description: 'Base URL of the Tailscale admin API v2 (change only for tests or a proxy).',
-    }),
+    api_url: z
+      .url({ protocol: /^https?$/ })
+      .meta({
+        description: 'Base URL of the Tailscale admin API v2 (change only for tests or a proxy).',
+        format: 'url',
+      })
+      .default('https://api.tailscale.com/api/v2'),
     tailnet: str('-', {
       description: 'Tailnet the admin API acts on; "-" is the default tailnet of the key or OAuth client.',
     }),
