@@ -61,7 +61,6 @@ export function normalizeDevice(raw: unknown, now: number): Device {
   const keyExpiryDisabled = d.keyExpiryDisabled === true;
   const expires = keyExpiryDisabled ? null : dateOrNull(pickString(d, 'expires'));
   const advertised = pickStrings(d, 'advertisedRoutes');
-  const sinceSeen = daysBetween(now, lastSeen);
   return {
     id: pickString(d, 'nodeId') || pickString(d, 'id'),
     name: fqdn.split('.')[0] ?? fqdn,
@@ -73,7 +72,9 @@ export function normalizeDevice(raw: unknown, now: number): Device {
     tags: pickStrings(d, 'tags'),
     online: d.connectedToControl === true,
     last_seen: lastSeen,
-    days_since_seen: sinceSeen === null ? null : Math.max(0, -sinceSeen),
+    // Whole days elapsed (a device seen 83.5 days ago is 83 days stale, not 84).
+    days_since_seen:
+      lastSeen === null ? null : Math.max(0, Math.floor((now - Date.parse(lastSeen)) / DAY_MS)),
     client_version: pickString(d, 'clientVersion'),
     update_available: d.updateAvailable === true,
     authorized: d.authorized !== false,
