@@ -129,4 +129,30 @@ describe('tailscale local and serve/funnel tools', () => {
     expect(tools).toContain('tailscale_serve_enable');
     expect(tools).not.toContain('tailscale_funnel_enable');
   });
+
+  it('parses a sparse or odd status defensively', async () => {
+    h.tailscaled.status = {
+      BackendState: 'NeedsLogin',
+      Self: 'not an object',
+      Peer: null,
+      Health: [1, 'DNS broken'],
+    };
+    const { data, isError } = await call(h.adminClient, 'tailscale_status');
+    expect(isError).toBe(false);
+    expect(data).toMatchObject({
+      backend_state: 'NeedsLogin',
+      needs_login: true,
+      self: { id: '', addresses: [] },
+      health: ['DNS broken'],
+      peers: { total: 0, online: 0 },
+      update_available: null,
+    });
+  });
+
+  it('reports module health without calling the admin API', async () => {
+    const before = h.admin.requests.length;
+    const health = await h.gateway.gateway.health();
+    expect(health['module.tailscale']).toMatchObject({ status: 'ok' });
+    expect(h.admin.requests.length).toBe(before);
+  });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { LocalApiClient } from '../../tailscale/localapi.ts';
 import { defineModule } from '../types.ts';
 import { createAdminClient } from './admin/factory.ts';
@@ -43,10 +44,15 @@ export const tailscaleModule = defineModule<TailscaleContext>({
     return {
       context: { tailscale: { local, admin, db, policies, config: settings, gatewayListen: config.listen } },
       // Health does not call out: a probe per /ready would spend the admin API's rate limit.
-      health: () =>
-        admin.configured
-          ? { status: 'ok' as const, detail: `admin API via ${admin.credentialKind}` }
-          : { status: 'degraded' as const, detail: 'admin API credentials not set; only local tools work' },
+      health: () => {
+        const problems = [
+          existsSync(settings.socket) ? '' : `tailscaled socket ${settings.socket} not found`,
+          admin.configured ? '' : 'admin API credentials not set',
+        ].filter(Boolean);
+        return problems.length
+          ? { status: 'degraded' as const, detail: problems.join('; ') }
+          : { status: 'ok' as const, detail: `admin API via ${admin.credentialKind}` };
+      },
     };
   },
 });

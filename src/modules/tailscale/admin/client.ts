@@ -140,7 +140,7 @@ export class AdminApiClient {
         });
         text = await res.text();
       } catch (cause) {
-        if (signal.aborted) throw signal.reason ?? cause;
+        if (signal.aborted) throw cancelled(signal, request.action, idempotent);
         const timedOut = deadline.aborted;
         if (canRetry) {
           await this.backoff(attempt, undefined, signal);
@@ -188,6 +188,16 @@ export class AdminApiClient {
     const ms = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : jittered;
     await sleep(Math.min(ms, this.options.maxRetryAfterMs), undefined, { signal });
   }
+}
+
+/** The caller gave up (cancel, tool deadline, shutdown): keep a GatewayError reason, else say what happened. */
+function cancelled(signal: AbortSignal, action: string, idempotent: boolean): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  return new GatewayError(
+    'ERR_TIMEOUT',
+    `The call was cancelled or ran out of time while waiting to ${action}${idempotent ? '' : '; the change may or may not have been applied, so check before retrying'}.`,
+    { cause: signal.reason },
+  );
 }
 
 function describe(error: unknown): string {
