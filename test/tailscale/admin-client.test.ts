@@ -113,6 +113,18 @@ describe('admin API client', () => {
     expect(again[0]).not.toBe(first);
   });
 
+  it('lets one caller give up on a refresh without failing the others', async () => {
+    fake.delayMs = 200;
+    const credentials = oauth();
+    const impatient = new AbortController();
+    const first = credentials.authorization(impatient.signal);
+    const second = credentials.authorization(new AbortController().signal);
+    impatient.abort(new Error('caller went away'));
+    await expect(first).rejects.toThrow('caller went away');
+    await expect(second).resolves.toMatch(/^Bearer tskey-oauthtoken-/);
+    expect(credentials.refreshes).toBe(1);
+  });
+
   it('gets a new token once when the API rejects a revoked one', async () => {
     const c = client({ credentials: oauth() });
     await listDevices(c);
