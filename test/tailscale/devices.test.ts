@@ -173,17 +173,21 @@ describe('tailscale device and route tools', () => {
     expect(expiry.data).toMatchObject({ device: { key_expiry_disabled: true, key_expires: null } });
   });
 
-  it("refuses to delete, expire or deauthorize the gateway's own node", async () => {
-    for (const tool of [
-      'tailscale_device_delete',
-      'tailscale_device_key_expire',
-      'tailscale_device_deauthorize',
-    ]) {
-      const answer = await call(h.adminClient, tool, { device: 'gateway' });
+  it("refuses to delete, expire, deauthorize, rename or retag the gateway's own node", async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['tailscale_device_delete', {}],
+      ['tailscale_device_key_expire', {}],
+      ['tailscale_device_deauthorize', {}],
+      ['tailscale_device_rename', { name: 'other' }],
+      ['tailscale_device_tags_set', { tags: ['tag:router'] }],
+    ];
+    for (const [tool, extra] of cases) {
+      const answer = await call(h.adminClient, tool, { device: 'gateway', ...extra });
       expect(answer.text).toContain('ERR_POLICY_DENIED');
       expect(answer.text).toContain('cut the gateway off');
     }
     expect(h.admin.state.devices).toHaveLength(8);
+    expect(h.admin.state.devices[0]).toMatchObject({ name: 'gateway.tail1234.ts.net', tags: ['tag:server'] });
     const deleted = await call(h.adminClient, 'tailscale_device_delete', { device: 'old-pi' });
     expect(deleted.data).toEqual({ deleted: 'nOLDPI001' });
     expect(h.admin.state.devices).toHaveLength(7);

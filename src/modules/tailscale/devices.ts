@@ -144,6 +144,8 @@ export const deviceTagsSet = deviceSetter({
   description:
     'Replace the ACL tags of a device (the tags must be owned in the policy file). An empty list is refused: untagging needs the admin console.',
   risk: 'high',
+  // Its tags decide what the policy lets the gateway reach and be reached by.
+  guardSelf: 'change the tags of',
   input: z.object({
     device: deviceRef,
     tags: z
@@ -162,6 +164,8 @@ export const deviceRename = deviceSetter({
   title: 'Tailscale: Rename device',
   description: 'Change the MagicDNS name of a device (its hostname on the machine is unchanged).',
   risk: 'high',
+  // Renaming it would change the MagicDNS name clients use to reach the gateway.
+  guardSelf: 'rename',
   input: z.object({
     device: deviceRef,
     name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: a-z, 0-9 and -, at most 63'),
