@@ -55,3 +55,28 @@ for (const scenario of scenarios) {
     `${scenario.name.padEnd(41)} | ${String(matched).padStart(7)} | ${median(times.json).toFixed(2).padStart(7)} | ${median(times.toon).toFixed(2).padStart(7)} | ${String(sizes.json).padStart(10)} | ${String(sizes.toon).padStart(10)} | ${saving.toFixed(1)} % smaller`,
   );
 }
+
+// Where the time goes, default fields, all devices.
+const stages: Record<string, number[]> = { parse: [], normalize: [], filter_select: [], json: [], toon: [] };
+for (let i = 0; i < RUNS; i++) {
+  let t = performance.now();
+  const raw = JSON.parse(body) as { devices: unknown[] };
+  stages.parse!.push(performance.now() - t);
+  t = performance.now();
+  const devices = raw.devices.map((d) => normalizeDevice(d, now));
+  stages.normalize!.push(performance.now() - t);
+  t = performance.now();
+  const output = selectDevices(devices, {}, undefined, 5000);
+  stages.filter_select!.push(performance.now() - t);
+  t = performance.now();
+  renderText(output, 'json');
+  stages.json!.push(performance.now() - t);
+  t = performance.now();
+  renderText(output, 'toon');
+  stages.toon!.push(performance.now() - t);
+}
+console.log(
+  `\nmedian ms per stage (all devices, default fields): ${Object.entries(stages)
+    .map(([stage, values]) => `${stage} ${median(values).toFixed(2)}`)
+    .join(', ')}`,
+);

@@ -43,23 +43,27 @@ export const DEFAULT_LIST_FIELDS: (keyof Device)[] = [
   'addresses',
 ];
 
-/** Zero dates ("0001-01-01…") and unparsable ones mean "none". */
-function dateOrNull(value: string): string | null {
-  const time = Date.parse(value);
-  return value && !Number.isNaN(time) && time > 0 ? new Date(time).toISOString() : null;
-}
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-function daysBetween(from: number, to: string | null): number | null {
-  return to === null ? null : Math.floor((Date.parse(to) - from) / DAY_MS);
+/**
+ * A timestamp as ISO text and epoch ms. Zero dates ("0001-01-01…") and
+ * unparsable ones mean "none". ISO UTC text (what the API sends) is kept as is:
+ * re-formatting every date of a 1,000-device list costs more than the rest.
+ */
+function timestamp(value: string): { iso: string; ms: number } | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || ms <= 0) return null;
+  return { iso: ISO_UTC.test(value) ? value : new Date(ms).toISOString(), ms };
 }
 
 /** Normalise one device of the admin API, defensively (missing fields get empty values). */
 export function normalizeDevice(raw: unknown, now: number): Device {
   const d = asRecord(raw);
   const fqdn = pickString(d, 'name').replace(/\.$/, '');
-  const lastSeen = dateOrNull(pickString(d, 'lastSeen'));
+  const lastSeen = timestamp(pickString(d, 'lastSeen'));
   const keyExpiryDisabled = d.keyExpiryDisabled === true;
-  const expires = keyExpiryDisabled ? null : dateOrNull(pickString(d, 'expires'));
+  const expires = keyExpiryDisabled ? null : timestamp(pickString(d, 'expires'));
   const advertised = pickStrings(d, 'advertisedRoutes');
   return {
     id: pickString(d, 'nodeId') || pickString(d, 'id'),
@@ -71,21 +75,20 @@ export function normalizeDevice(raw: unknown, now: number): Device {
     user: pickString(d, 'user'),
     tags: pickStrings(d, 'tags'),
     online: d.connectedToControl === true,
-    last_seen: lastSeen,
+    last_seen: lastSeen?.iso ?? null,
     // Whole days elapsed (a device seen 83.5 days ago is 83 days stale, not 84).
-    days_since_seen:
-      lastSeen === null ? null : Math.max(0, Math.floor((now - Date.parse(lastSeen)) / DAY_MS)),
+    days_since_seen: lastSeen ? Math.max(0, Math.floor((now - lastSeen.ms) / DAY_MS)) : null,
     client_version: pickString(d, 'clientVersion'),
     update_available: d.updateAvailable === true,
     authorized: d.authorized !== false,
     external: d.isExternal === true,
     key_expiry_disabled: keyExpiryDisabled,
-    key_expires: expires,
-    days_until_key_expiry: daysBetween(now, expires),
+    key_expires: expires?.iso ?? null,
+    days_until_key_expiry: expires ? Math.floor((expires.ms - now) / DAY_MS) : null,
     advertised_routes: advertised,
     enabled_routes: pickStrings(d, 'enabledRoutes'),
     exit_node: advertised.some((r) => EXIT_ROUTES.has(r)),
-    created: dateOrNull(pickString(d, 'created')),
+    created: timestamp(pickString(d, 'created'))?.iso ?? null,
   };
 }
 
