@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
+import { tailscaleConfig } from '../modules/tailscale/config.ts';
 import { policyConfig } from '../policy/config.ts';
 import { DEFAULT_ROLES, isPermission } from '../policy/permissions.ts';
 import { isListenAddress } from '../util/listen.ts';
@@ -152,7 +153,7 @@ export const configSchema = z.strictObject({
   rate_limit: rateLimitSection,
   audit: auditSection,
   log: logSection,
-  modules: section({ system: systemConfig }, 'Per-module settings.'),
+  modules: section({ system: systemConfig, tailscale: tailscaleConfig }, 'Per-module settings.'),
 });
 
 export type Config = z.output<typeof configSchema>;

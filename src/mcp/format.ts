@@ -11,5 +11,27 @@ export type OutputFormat = z.infer<typeof formatArg>;
 
 /** The text content of a result: compact JSON, or TOON when the caller asked for it. */
 export function renderText(output: unknown, format: unknown): string {
-  return format === 'toon' ? encode(output) : JSON.stringify(output);
+  return format === 'toon' ? encode(flattenRowLists(output)) : JSON.stringify(output);
+}
+
+const isPlain = (v: unknown) => v === null || typeof v !== 'object';
+
+/**
+ * In a row of a list (an object inside an array), a list of plain values becomes
+ * one space-separated cell, so the rows stay one compact table instead of
+ * falling back to a key per line (e.g. a device's addresses or tags). A pre-pass
+ * rather than an encode replacer: the replacer makes encoding ~3x slower.
+ */
+function flattenRowLists(value: unknown, inRow = false): unknown {
+  if (Array.isArray(value)) {
+    if (inRow && value.every(isPlain)) return value.join(' ');
+    return value.map((item) => flattenRowLists(item, !isPlain(item) && !Array.isArray(item)));
+  }
+  if (isPlain(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    out[key] =
+      inRow && Array.isArray(child) && child.every(isPlain) ? child.join(' ') : flattenRowLists(child);
+  }
+  return out;
 }

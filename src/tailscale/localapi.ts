@@ -162,6 +162,12 @@ export class LocalApiClient {
   }
 
   private unreachable(error: Error): GatewayError {
+    // A cancelled call (client gone, tool deadline) is not tailscaled's fault: say so.
+    if (error.name === 'AbortError') {
+      return new GatewayError('ERR_TIMEOUT', 'The LocalAPI request was cancelled or timed out.', {
+        cause: error,
+      });
+    }
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'

@@ -60,6 +60,12 @@ describe('LocalAPI client', () => {
     expect((error as GatewayError).message).toContain('the socket does not exist');
   });
 
+  it('says a cancelled request was cancelled, not that tailscaled is down', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(client.status({ signal: controller.signal })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+  });
+
   it('reports an upstream failure with its status', async () => {
     fake.failWith = 503;
     await expect(client.status()).rejects.toMatchObject({ code: 'ERR_UPSTREAM_FAILED' });

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { LocalApiClient } from '../../tailscale/localapi.ts';
+import { defineModule } from '../types.ts';
+import { createAdminClient } from './admin/factory.ts';
+import { tailnetAudit } from './audit.ts';
+import type { TailscaleContext } from './context.ts';
+import { deviceTools } from './devices.ts';
+import { dnsTools } from './dns.ts';
+import { keyTools } from './keys.ts';
+import { localTools } from './local.ts';
+import { policyTools } from './policy.ts';
+import { PolicyStore } from './policy-store.ts';
+import { tailscalePrompts } from './prompts.ts';
+import { routeTools } from './routes.ts';
+import { serveTools } from './serve.ts';
+import { tailnetTools } from './tailnet.ts';
+
+/**
+ * The local tailscaled (LocalAPI) and the tailnet (admin API v2). Deliberately
+ * absent: `tailscale up/down`, changing this node's advertised routes or exit
+ * node, and network-lock signing — a mistake there cuts the gateway off.
+ */
+export const tailscaleModule = defineModule<TailscaleContext>({
+  id: 'tailscale',
+  title: 'Tailscale',
+  enabled: (config) => config.modules.tailscale.enabled,
+  tools: [
+    ...localTools,
+    ...serveTools,
+    ...deviceTools,
+    ...routeTools,
+    ...dnsTools,
+    ...policyTools,
+    ...keyTools,
+    ...tailnetTools,
+    tailnetAudit,
+  ],
+  prompts: tailscalePrompts,
+  start({ config, db }) {
+    const settings = config.modules.tailscale;
+    const local = new LocalApiClient({ socketPath: settings.socket, timeoutMs: settings.localapi_timeout });
+    const admin = createAdminClient(settings);
+    const policies = new PolicyStore(db);
+    return {
+      context: { tailscale: { local, admin, db, policies, config: settings, gatewayListen: config.listen } },
+      // Health does not call out: a probe per /ready would spend the admin API's rate limit.
+      health: () => {
+        const problems = [
+          existsSync(settings.socket) ? '' : `tailscaled socket ${settings.socket} not found`,
+          admin.configured ? '' : 'admin API credentials not set',
+        ].filter(Boolean);
+        return problems.length
+          ? { status: 'degraded' as const, detail: problems.join('; ') }
+          : { status: 'ok' as const, detail: `admin API via ${admin.credentialKind}` };
+      },
+    };
+  },
+});
