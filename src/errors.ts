@@ -64,7 +64,7 @@ export function isGatewayError(error: unknown): error is GatewayError {
 /** Wrap anything thrown into a GatewayError; unknown errors become ERR_INTERNAL with a generic message. */
 export function toGatewayError(error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
-  if (error instanceof Error && error.name === 'AbortError') {
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return new GatewayError('ERR_TIMEOUT', 'The operation was cancelled or timed out.', { cause: error });
   }
   return new GatewayError('ERR_INTERNAL', 'Internal error; the gateway log has the details.', {

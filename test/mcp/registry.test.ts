@@ -53,8 +53,16 @@ describe('tool registry invariants (every shipped tool)', () => {
   });
 });
 
-describe('tools/list per role (committed snapshots; update with `npx vitest -u` and review the diff)', () => {
-  const config = configFrom({});
+/** Every module switched on, so the snapshots cover modules that are off by default. */
+function everyModuleOn() {
+  const base = configFrom({});
+  const modules: Record<string, unknown> = {};
+  for (const id of Object.keys(base.modules)) modules[id] = { enabled: true };
+  return configFrom({ modules });
+}
+
+describe('tools/list per role, every module on (committed snapshots; update with `npx vitest -u` and review)', () => {
+  const config = everyModuleOn();
   const registry = new Registry(allModules, config);
 
   it.each(Object.keys(config.roles))('role %s', async (role) => {

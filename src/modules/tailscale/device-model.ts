@@ -114,7 +114,10 @@ export const deviceFilterSchema = z.object({
     .max(3650)
     .optional()
     .describe('Not seen for at least this many days'),
-  update_available: z.boolean().optional(),
+  update_available: z
+    .boolean()
+    .optional()
+    .describe('Only devices with a newer Tailscale version available (true) or up to date (false)'),
   key_expiring_days: z
     .number()
     .int()
@@ -122,15 +125,21 @@ export const deviceFilterSchema = z.object({
     .max(3650)
     .optional()
     .describe('Node key expires within this many days'),
-  key_expiry_disabled: z.boolean().optional(),
+  key_expiry_disabled: z
+    .boolean()
+    .optional()
+    .describe('Only devices whose key expiry is disabled (true) or enabled (false)'),
   advertises_routes: z
     .boolean()
     .optional()
     .describe('Advertises subnet routes (not counting exit-node routes)'),
   routes_pending: z.boolean().optional().describe('Advertises routes that are not enabled yet'),
   exit_node: z.boolean().optional().describe('Advertises itself as an exit node'),
-  external: z.boolean().optional(),
-  authorized: z.boolean().optional(),
+  external: z
+    .boolean()
+    .optional()
+    .describe('Only devices shared in from another tailnet (true) or owned here (false)'),
+  authorized: z.boolean().optional().describe('Only authorized (true) or unauthorized (false) devices'),
 });
 
 export type DeviceFilter = z.infer<typeof deviceFilterSchema>;

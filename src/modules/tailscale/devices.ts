@@ -151,7 +151,8 @@ export const deviceTagsSet = deviceSetter({
     tags: z
       .array(z.string().regex(/^tag:[A-Za-z0-9][\w-]*$/, 'tags look like tag:server'))
       .min(1)
-      .max(50),
+      .max(50)
+      .describe('The complete new tag list (replaces the current tags), e.g. ["tag:server"]'),
   }),
   summarize: ({ device, tags }) =>
     `Set the tags of ${device} to ${(tags as string[]).join(', ')} (replacing its current tags).`,
@@ -168,7 +169,10 @@ export const deviceRename = deviceSetter({
   guardSelf: 'rename',
   input: z.object({
     device: deviceRef,
-    name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: a-z, 0-9 and -, at most 63'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label: a-z, 0-9 and -, at most 63')
+      .describe('New machine name (a DNS label)'),
   }),
   summarize: ({ device, name }) => `Rename device ${device} to ${name}.`,
   apply: (id, { name }, ctx) => postDevice(ctx, id, 'name', { name }, { action: `rename device ${id}` }),

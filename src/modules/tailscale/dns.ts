@@ -81,7 +81,12 @@ export const dnsNameserversSet = tailscaleTool({
   title: 'Tailscale: Set global nameservers',
   description:
     'Replace the global nameservers every device uses. An empty list removes them (MagicDNS may then turn off).',
-  input: z.object({ nameservers: z.array(ip).max(20) }),
+  input: z.object({
+    nameservers: z
+      .array(ip)
+      .max(20)
+      .describe('Global nameserver IP addresses, in order; [] removes them all'),
+  }),
   summarize: ({ nameservers }) =>
     `Set the tailnet's global nameservers to ${nameservers.join(', ') || '(none)'}.`,
   handler: async ({ nameservers }, ctx) => {
@@ -95,7 +100,7 @@ export const dnsMagicDnsSet = tailscaleTool({
   name: 'tailscale_dns_magicdns_set',
   title: 'Tailscale: Turn MagicDNS on or off',
   description: 'Enable or disable MagicDNS (device names resolving on the tailnet).',
-  input: z.object({ enabled: z.boolean() }),
+  input: z.object({ enabled: z.boolean().describe('Turn MagicDNS on (true) or off (false)') }),
   summarize: ({ enabled }) => `Turn MagicDNS ${enabled ? 'on' : 'off'} for the whole tailnet.`,
   handler: async ({ enabled }, ctx) => {
     await dnsCall(ctx, 'POST', 'preferences', { magicDNS: enabled });
@@ -108,7 +113,9 @@ export const dnsSearchPathsSet = tailscaleTool({
   name: 'tailscale_dns_searchpaths_set',
   title: 'Tailscale: Set DNS search paths',
   description: 'Replace the search domains devices append to short names.',
-  input: z.object({ search_paths: z.array(domain).max(20) }),
+  input: z.object({
+    search_paths: z.array(domain).max(20).describe('DNS search domains, in order; [] removes them all'),
+  }),
   summarize: ({ search_paths }) => `Set the DNS search paths to ${search_paths.join(', ') || '(none)'}.`,
   handler: async ({ search_paths }, ctx) => {
     await dnsCall(ctx, 'POST', 'searchpaths', { searchPaths: search_paths });
@@ -122,7 +129,10 @@ export const dnsSplitSet = tailscaleTool({
   title: 'Tailscale: Add or change a split-DNS route',
   description:
     'Send queries for one domain (e.g. home.arpa) to the given resolvers; other split-DNS entries are kept.',
-  input: z.object({ domain, nameservers: z.array(ip).min(1).max(10) }),
+  input: z.object({
+    domain,
+    nameservers: z.array(ip).min(1).max(10).describe('Nameserver IP addresses that answer for this domain'),
+  }),
   summarize: ({ domain: d, nameservers }) => `Resolve ${d} through ${nameservers.join(', ')}.`,
   handler: async ({ domain: d, nameservers }, ctx) => {
     await dnsCall(ctx, 'PATCH', 'split-dns', { [d.replace(/\.$/, '')]: nameservers });

@@ -116,14 +116,16 @@ export const keyCreate = tailscaleTool({
       .string()
       .max(50)
       .regex(/^[\w .-]*$/, 'letters, digits, spaces, _ . -')
-      .default(''),
-    reusable: z.boolean().default(false),
+      .default('')
+      .describe('What the key is for (shown in the admin console)'),
+    reusable: z.boolean().default(false).describe('The key can add more than one device'),
     ephemeral: z.boolean().default(false).describe('Devices are removed when they go offline'),
     preauthorized: z.boolean().default(false).describe('Devices skip device approval'),
     tags: z
       .array(z.string().regex(/^tag:[A-Za-z0-9][\w-]*$/))
       .max(20)
-      .default([]),
+      .default([])
+      .describe('Tags devices added with this key get, e.g. ["tag:server"]'),
     expiry_days: z.number().int().min(1).max(90).default(1).describe('Days until the key expires (1–90)'),
   }),
   output: keySchema.extend({ key: z.string().describe('The secret auth key (shown once)') }),
@@ -155,7 +157,12 @@ export const keyRevoke = tailscaleTool({
   permission: 'tailscale:admin',
   risk: 'critical',
   openWorld: true,
-  input: z.object({ id: z.string().regex(/^k[A-Za-z0-9]+$/, 'a key id such as kAbC123CNTRL') }),
+  input: z.object({
+    id: z
+      .string()
+      .regex(/^k[A-Za-z0-9]+$/, 'a key id such as kAbC123CNTRL')
+      .describe('Key id, e.g. kAbC123CNTRL'),
+  }),
   output: z.object({ revoked: z.string() }),
   summarize: ({ id }) => `Revoke auth key ${id}.`,
   handler: async ({ id }, ctx) => {

@@ -119,7 +119,7 @@ export const localPeers = tailscaleTool({
   permission: 'tailscale:read',
   risk: 'low',
   input: z.object({
-    online: z.boolean().optional(),
+    online: z.boolean().optional().describe('Only peers that are online (true) or offline (false)'),
     exit_node_option: z
       .boolean()
       .optional()

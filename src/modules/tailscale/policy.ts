@@ -159,7 +159,9 @@ export const policyPreview = tailscaleTool({
   risk: 'low',
   openWorld: true,
   input: z.object({
-    type: z.enum(['user', 'ipport']),
+    type: z
+      .enum(['user', 'ipport'])
+      .describe('Preview for a user ("user") or a destination IP:port ("ipport")'),
     preview_for: z.string().min(1).max(300).describe('A user login, or IP:port'),
     policy: policyText.optional().describe('Policy file to preview (default: the one in force)'),
   }),

@@ -125,7 +125,10 @@ export const routesDisable = tailscaleTool({
   permission: 'tailscale:write',
   risk: 'high',
   openWorld: true,
-  input: z.object({ device: deviceRef, routes: z.array(cidr).min(1).max(100) }),
+  input: z.object({
+    device: deviceRef,
+    routes: z.array(cidr).min(1).max(100).describe('Routes to disable, e.g. ["192.168.1.0/24"]'),
+  }),
   output: changeOutput,
   summarize: ({ device, routes }) => `Disable routes on ${device}: ${routes.join(', ')}.`,
   handler: async ({ device, routes }, ctx) => {
