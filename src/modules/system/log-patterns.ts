@@ -18,7 +18,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'oom_kill',
     title: 'Processes killed by the out-of-memory killer',
-    test: /Out of memory: Kill(?:ed)? process \d+ \(([^)]+)\)|invoked oom-killer|oom-kill:|Memory cgroup out of memory|OOMKilled|oom_reaper/i,
+    test: /Out of memory: Kill(?:ed)? process \d+ \(([^)]+)\)|invoked oom-killer|oom-kill:|killed by the OOM killer|result 'oom-kill'|Memory cgroup out of memory|OOMKilled|oom_reaper/i,
     subject: (m, msg) =>
       m[1] ?? /task=([^,\s]+)/.exec(msg)?.[1] ?? /^(\S+) invoked oom-killer/.exec(msg)?.[1],
     likelyCause: 'The host or a cgroup ran out of memory and the kernel killed the largest process.',
