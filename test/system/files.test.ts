@@ -26,9 +26,15 @@ describe('files_* tools under configured roots', () => {
     writeFileSync(join(root, 'sub', 'server.key'), '-----BEGIN PRIVATE KEY-----\nERROR\n');
     writeFileSync(join(root, '.ssh', 'authorized_keys'), 'ssh-ed25519 AAAA ERROR\n');
     writeFileSync(join(root, 'api_token.txt'), 'ERROR token\n');
-    writeFileSync(join(root, 'binary.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0x45, 0x52, 0x52, 0x4f, 0x52]));
+    writeFileSync(
+      join(root, 'binary.bin'),
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0x45, 0x52, 0x52, 0x4f, 0x52]),
+    );
     writeFileSync(join(root, 'latin1.log'), Buffer.from('caf\xe9 ERROR\n', 'latin1'));
-    writeFileSync(join(root, 'big.log'), Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    writeFileSync(
+      join(root, 'big.log'),
+      Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join('\n') + '\n',
+    );
     writeFileSync(join(sibling, 'secret.txt'), 'not yours ERROR\n');
     writeFileSync(join(outside, 'secret.txt'), 'outside ERROR\n');
     symlinkSync(join(outside, 'secret.txt'), join(root, 'link-out.log'));
@@ -78,7 +84,12 @@ describe('files_* tools under configured roots', () => {
   });
 
   it('refuses traversal with ..', async () => {
-    const text = await fails(client, 'files_read', { path: `${root}/../outside/secret.txt` }, 'ERR_PERMISSION_DENIED');
+    const text = await fails(
+      client,
+      'files_read',
+      { path: `${root}/../outside/secret.txt` },
+      'ERR_PERMISSION_DENIED',
+    );
     expect(text).toContain('outside the readable roots');
     await fails(client, 'files_list', { path: `${root}/sub/../..` }, 'ERR_PERMISSION_DENIED');
   });
@@ -113,14 +124,24 @@ describe('files_* tools under configured roots', () => {
   it('refuses relative paths, missing files and binary files with clear errors', async () => {
     await fails(client, 'files_read', { path: 'logs/app.log' }, 'ERR_INPUT_REJECTED');
     await fails(client, 'files_read', { path: join(root, 'nope.log') }, 'ERR_NOT_FOUND');
-    const binary = await fails(client, 'files_read', { path: join(root, 'binary.bin') }, 'ERR_INPUT_REJECTED');
+    const binary = await fails(
+      client,
+      'files_read',
+      { path: join(root, 'binary.bin') },
+      'ERR_INPUT_REJECTED',
+    );
     expect(binary).toContain('binary');
     await fails(client, 'files_read', { path: join(root, 'latin1.log') }, 'ERR_INPUT_REJECTED');
     await fails(client, 'files_read', { path: root }, 'ERR_INPUT_REJECTED');
   });
 
   it('caps reads of huge files and pages with next_offset', async () => {
-    await fails(client, 'files_read', { path: join(root, 'big.log'), length: 1_000_000 }, 'ERR_INPUT_REJECTED');
+    await fails(
+      client,
+      'files_read',
+      { path: join(root, 'big.log'), length: 1_000_000 },
+      'ERR_INPUT_REJECTED',
+    );
     const first = await ok(client, 'files_read', { path: join(root, 'big.log') });
     expect(first.content.length).toBe(64 * 1024);
     expect(first.next_offset).toBe(64 * 1024);
@@ -137,7 +158,12 @@ describe('files_* tools under configured roots', () => {
     const all = await ok(client, 'files_search', { path: root, pattern: 'ERROR', ignore_case: false });
     const paths = all.matches.map((m: { path: string }) => m.path);
     expect(paths.some((p: string) => /outside|logsX|\.env|server\.key|token|binary/.test(p))).toBe(false);
-    const regex = await ok(client, 'files_search', { path: root, pattern: '^line 1999\\d\\d$', regex: true, max_matches: 5 });
+    const regex = await ok(client, 'files_search', {
+      path: root,
+      pattern: '^line 1999\\d\\d$',
+      regex: true,
+      max_matches: 5,
+    });
     expect(regex.matches).toHaveLength(5);
     expect(regex.truncated).toBe(true);
     await fails(client, 'files_search', { path: root, pattern: '(', regex: true }, 'ERR_INPUT_REJECTED');

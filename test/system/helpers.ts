@@ -17,7 +17,12 @@ export async function ok(client: Client, name: string, args: Record<string, unkn
 }
 
 /** Call a tool that must fail; returns the error text. */
-export async function fails(client: Client, name: string, args: Record<string, unknown>, code: string): Promise<string> {
+export async function fails(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  code: string,
+): Promise<string> {
   const result = (await client.callTool({ name, arguments: args })) as ToolResult;
   expect(result.isError, `${name} should have failed`).toBe(true);
   const text = result.content[0]!.text;

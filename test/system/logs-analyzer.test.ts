@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeLogLines, LogAnalyzer, normaliseMessage, parseLogLine } from '../../src/modules/system/logs-analyzer.ts';
+import {
+  analyzeLogLines,
+  LogAnalyzer,
+  normaliseMessage,
+  parseLogLine,
+} from '../../src/modules/system/logs-analyzer.ts';
 
 const YEAR = 2026;
 
@@ -12,14 +17,26 @@ describe('analyzeLogLines', () => {
     expect(isoLine).toMatchObject({ source: 'nginx', message: 'upstream timed out' });
     expect(new Date(isoLine.time as number).toISOString()).toBe('2026-11-23T09:03:26.123Z');
     const dockerLine = parseLogLine('2026-11-23T09:03:26.5Z listening on :8080', YEAR);
-    expect(dockerLine).toMatchObject({ message: 'listening on :8080', time: Date.parse('2026-11-23T09:03:26.5Z') });
+    expect(dockerLine).toMatchObject({
+      message: 'listening on :8080',
+      time: Date.parse('2026-11-23T09:03:26.5Z'),
+    });
     const json = parseLogLine(
-      JSON.stringify({ MESSAGE: 'boom', PRIORITY: '3', __REALTIME_TIMESTAMP: '1795424821231470', _SYSTEMD_UNIT: 'x.service' }),
+      JSON.stringify({
+        MESSAGE: 'boom',
+        PRIORITY: '3',
+        __REALTIME_TIMESTAMP: '1795424821231470',
+        _SYSTEMD_UNIT: 'x.service',
+      }),
     );
     expect(json).toMatchObject({ message: 'boom', priority: 3, source: 'x.service', time: 1795424821231.47 });
     const bytes = parseLogLine(JSON.stringify({ MESSAGE: [104, 105], PRIORITY: '6' }));
     expect(bytes.message).toBe('hi');
-    expect(parseLogLine('just a message')).toEqual({ message: 'just a message', time: undefined, source: undefined });
+    expect(parseLogLine('just a message')).toEqual({
+      message: 'just a message',
+      time: undefined,
+      source: undefined,
+    });
   });
 
   it('normalises variables so repeats group together', () => {
@@ -35,11 +52,17 @@ describe('analyzeLogLines', () => {
     const lines: string[] = [];
     for (let i = 0; i < 30; i++) {
       const s = String(i % 60).padStart(2, '0');
-      lines.push(`Nov 23 10:00:${s} pve sshd[${900 + i}]: Failed password for invalid user admin from 203.0.113.${i % 3} port ${40000 + i} ssh2`);
+      lines.push(
+        `Nov 23 10:00:${s} pve sshd[${900 + i}]: Failed password for invalid user admin from 203.0.113.${i % 3} port ${40000 + i} ssh2`,
+      );
     }
-    lines.push('Nov 23 10:05:00 pve kernel: Out of memory: Killed process 4242 (java) total-vm:8123456kB, anon-rss:4000000kB');
+    lines.push(
+      'Nov 23 10:05:00 pve kernel: Out of memory: Killed process 4242 (java) total-vm:8123456kB, anon-rss:4000000kB',
+    );
     lines.push('Nov 23 10:06:00 pve kernel: postgres[77]: segfault at 0 ip 00007f error 4 in libc.so.6');
-    lines.push('Nov 23 10:07:00 pve systemd[1]: app.service: Scheduled restart job, restart counter is at 5.');
+    lines.push(
+      'Nov 23 10:07:00 pve systemd[1]: app.service: Scheduled restart job, restart counter is at 5.',
+    );
     lines.push('Nov 23 10:07:05 pve systemd[1]: app.service: Start request repeated too quickly.');
     lines.push("Nov 23 10:07:05 pve systemd[1]: app.service: Failed with result 'exit-code'.");
     lines.push('Nov 23 10:08:00 pve backup[3]: write failed: No space left on device');
@@ -61,7 +84,11 @@ describe('analyzeLogLines', () => {
     });
     const kinds = Object.fromEntries(result.findings.map((f) => [f.kind, f]));
     expect(kinds.auth_failures).toMatchObject({ count: 30, peak_per_minute: 30 });
-    expect(kinds.auth_failures!.subjects.map((s) => s.name).sort()).toEqual(['203.0.113.0', '203.0.113.1', '203.0.113.2']);
+    expect(kinds.auth_failures!.subjects.map((s) => s.name).sort()).toEqual([
+      '203.0.113.0',
+      '203.0.113.1',
+      '203.0.113.2',
+    ]);
     expect(kinds.oom_kill!.subjects).toEqual([{ name: 'java', count: 1 }]);
     expect(kinds.segfault!.subjects).toEqual([{ name: 'postgres', count: 1 }]);
     expect(kinds.restart_loop).toMatchObject({ count: 2, subjects: [{ name: 'app.service', count: 2 }] });
@@ -77,7 +104,8 @@ describe('analyzeLogLines', () => {
   it('accepts structured records and streams through LogAnalyzer', () => {
     const analyzer = new LogAnalyzer({ top: 2 });
     const t0 = Date.UTC(2026, 0, 1);
-    for (let i = 0; i < 100; i++) analyzer.add({ message: `request ${i} served`, time: t0 + i * 1000, priority: 6, source: 'web' });
+    for (let i = 0; i < 100; i++)
+      analyzer.add({ message: `request ${i} served`, time: t0 + i * 1000, priority: 6, source: 'web' });
     analyzer.add({ message: 'Too many open files', time: new Date(t0 + 200_000), priority: 2 });
     const result = analyzer.result();
     expect(result.by_severity).toMatchObject({ info: 100, critical: 1 });
@@ -87,9 +115,17 @@ describe('analyzeLogLines', () => {
   });
 
   it('handles empty input and caps distinct templates', () => {
-    expect(analyzeLogLines([])).toMatchObject({ total_lines: 0, first: null, findings: [], histogram: { buckets: [] } });
+    expect(analyzeLogLines([])).toMatchObject({
+      total_lines: 0,
+      first: null,
+      findings: [],
+      histogram: { buckets: [] },
+    });
     const many = analyzeLogLines(
-      Array.from({ length: 50 }, (_, i) => `unique message ${String.fromCharCode(97 + (i % 26))}${'z'.repeat(i)}`),
+      Array.from(
+        { length: 50 },
+        (_, i) => `unique message ${String.fromCharCode(97 + (i % 26))}${'z'.repeat(i)}`,
+      ),
       { maxTemplates: 10 },
     );
     expect(many.distinct_messages).toBe(11);

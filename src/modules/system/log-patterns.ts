@@ -20,7 +20,10 @@ export const PATTERN_RULES: readonly PatternRule[] = [
     title: 'Processes killed by the out-of-memory killer',
     test: /Out of memory: Kill(?:ed)? process \d+ \(([^)]+)\)|invoked oom-killer|oom-kill:|killed by the OOM killer|result 'oom-kill'|Memory cgroup out of memory|OOMKilled|oom_reaper/i,
     subject: (m, msg) =>
-      m[1] ?? /task=([^,\s]+)/.exec(msg)?.[1] ?? /^(\S+) invoked oom-killer/.exec(msg)?.[1],
+      m[1] ??
+      /task=([^,\s]+)/.exec(msg)?.[1] ??
+      /^(\S+) invoked oom-killer/.exec(msg)?.[1] ??
+      /^([\w@.:-]+\.(?:service|scope)):/.exec(msg)?.[1],
     likelyCause: 'The host or a cgroup ran out of memory and the kernel killed the largest process.',
     suggestion:
       'Check memory use with system_status and system_processes_top {"by":"memory"}; raise the memory limit or find the leak in the killed process.',
@@ -46,7 +49,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'segfault',
     title: 'Crashes (segmentation faults, core dumps)',
-    test: /segfault at|Segmentation fault|SIGSEGV|general protection fault|core dumped|dumped core|code=dumped/i,
+    test: /segfault at|Segmentation fault|SIGSEGV|status=11\/SEGV|general protection fault|core dumped|dumped core|code=dumped/i,
     subject: (_m, msg) =>
       /^(\S+?)\[\d+\]: segfault/.exec(msg)?.[1] ?? /Process \d+ \(([^)]+)\)/.exec(msg)?.[1],
     likelyCause: 'A program crashed on invalid memory access: a bug, a bad build or plugin, or failing RAM.',

@@ -148,7 +148,7 @@ const changeOutput = z.object({
   output_truncated: z.boolean(),
 });
 
-/** Run a long apt command, streaming its lines as progress notifications. */
+/** Refresh the index, then run a long apt command, streaming its lines as progress notifications. */
 async function runAptChange(ctx: Ctx, argv: string[], what: string) {
   const { runner } = ctx.system;
   const manager = await detectPackageManager(runner, quick(ctx));
@@ -157,6 +157,9 @@ async function runAptChange(ctx: Ctx, argv: string[], what: string) {
       'ERR_UPSTREAM_UNAVAILABLE',
       `${what} is supported with apt only; this host uses ${manager} (checking and listing work there).`,
     );
+  await ctx.progress({ progress: 0, message: 'apt-get update' });
+  const refresh = await runner.run(aptArgv(['update']), long(ctx));
+  if (refresh.code !== 0) throw commandFailure('apt-get update', refresh);
   let lines = 0;
   let pending = Promise.resolve();
   const r = await runner.run(argv, {
@@ -201,11 +204,7 @@ export const packagesUpgrade = systemTool({
   input: z.object({}),
   output: changeOutput,
   summarize: () => 'Upgrade all packages on this host (apt-get update, then apt-get upgrade).',
-  handler: async (_input, ctx) => {
-    const refresh = await ctx.system.runner.run(aptArgv(['update']), long(ctx));
-    if (refresh.code !== 0) throw commandFailure('apt-get update', refresh);
-    return runAptChange(ctx, aptArgv(['upgrade']), 'apt-get upgrade');
-  },
+  handler: (_input, ctx) => runAptChange(ctx, aptArgv(['upgrade']), 'apt-get upgrade'),
 });
 
 export const packagesInstall = systemTool({
