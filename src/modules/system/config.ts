@@ -89,6 +89,10 @@ export const systemConfig = section(
     net_allow_loopback: bool(false, {
       description: 'Let the net_* tools reach loopback addresses (127.0.0.0/8, ::1).',
     }),
+    net_dns_servers: list([], {
+      description:
+        'DNS servers (IP or IP:port) the net_* tools resolve names with, e.g. ["100.100.100.100"] for MagicDNS. Empty: the system resolver (/etc/hosts, resolv.conf).',
+    }),
     net_allow_public: bool(true, {
       description: 'Let the net_* tools reach public internet addresses (not in any private range).',
     }),

@@ -102,6 +102,7 @@ export const systemModule = defineModule<SystemContext>({
             deny: settings.net_deny,
             allowLoopback: settings.net_allow_loopback,
             allowPublic: settings.net_allow_public,
+            dnsServers: settings.net_dns_servers,
           }),
           inventory: new InventoryStore(db),
         },

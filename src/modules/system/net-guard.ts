@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { GatewayError } from '../../errors.ts';
 
@@ -7,6 +7,8 @@ export interface NetGuardOptions {
   deny: readonly string[];
   allowLoopback: boolean;
   allowPublic: boolean;
+  /** Resolve with these DNS servers instead of the system resolver. */
+  dnsServers?: readonly string[];
 }
 
 const PRIVATE_OR_SPECIAL = [
@@ -67,8 +69,14 @@ export class NetGuard {
   private readonly loopback = buildList(['127.0.0.0/8', '::1/128']);
   private readonly options: NetGuardOptions;
 
+  private readonly resolver: Resolver | undefined;
+
   constructor(options: NetGuardOptions) {
     this.options = options;
+    if (options.dnsServers?.length) {
+      this.resolver = new Resolver({ timeout: 3000, tries: 2 });
+      this.resolver.setServers([...options.dnsServers]);
+    }
     this.deny = buildList(options.deny);
     this.allow = buildList(options.allow);
   }
@@ -89,6 +97,25 @@ export class NetGuard {
       : 'public addresses are not allowed (modules.system.net_allow_public)';
   }
 
+  /** A resolver for the net_dns_lookup tool: the configured servers, or the system's. */
+  dnsResolver(): Resolver {
+    if (this.resolver) return this.resolver;
+    return new Resolver({ timeout: 3000, tries: 2 });
+  }
+
+  private async lookupAll(name: string): Promise<string[]> {
+    if (!this.resolver) return (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+    const results = await Promise.allSettled([this.resolver.resolve4(name), this.resolver.resolve6(name)]);
+    const addresses = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    if (addresses.length === 0) {
+      const failed = results.find((r) => r.status === 'rejected');
+      throw failed?.status === 'rejected'
+        ? failed.reason
+        : Object.assign(new Error('no addresses'), { code: 'ENODATA' });
+    }
+    return addresses;
+  }
+
   /** Resolve `host` (a name or literal address) and check every address; throws when any is refused. */
   async resolve(host: string): Promise<ResolvedTarget> {
     const bare = host.replace(/^\[(.*)\]$/, '$1');
@@ -98,7 +125,7 @@ export class NetGuard {
     if (isIP(bare)) addresses = [bare];
     else {
       try {
-        addresses = (await lookup(bare, { all: true, verbatim: true })).map((a) => a.address);
+        addresses = await this.lookupAll(bare);
       } catch (error) {
         throw new GatewayError(
           'ERR_NOT_FOUND',

@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
@@ -111,8 +110,8 @@ export const netDnsLookup = systemTool({
     type: z.enum(RECORD_TYPES).default('A'),
   }),
   output: z.object({ name: z.string(), type: z.string(), records: z.array(z.string()) }),
-  handler: async ({ name, type }) => {
-    const resolver = new Resolver({ timeout: 3000, tries: 2 });
+  handler: async ({ name, type }, { system }) => {
+    const resolver = system.net.dnsResolver();
     try {
       if (type === 'PTR') {
         if (!isIP(name))
