@@ -132,21 +132,29 @@ const LEVEL_NAMES: Record<string, number> = {
   trace: 7,
 };
 
-const NORMALISERS: [RegExp, string][] = [
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
-  [/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<ip>'],
-  [/\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b/gi, '<ip>'],
-  [/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/gi, '<mac>'],
-  [/\b0x[0-9a-f]+\b/gi, '<hex>'],
-  [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<hex>'],
-  [/\d+(?:\.\d+)?/g, '<n>'],
-];
+// One pass over the message; the first alternative that matches at a position wins.
+const VARIABLE_PARTS = new RegExp(
+  [
+    /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/.source, // uuid
+    /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/.source, // ipv4[:port]
+    /\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b/.source, // ipv6 (or a MAC, which looks alike)
+    /\b0x[0-9a-f]+\b/.source, // 0x… hex
+    /\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/.source, // long hex ids
+    /\d+(?:\.\d+)?/.source, // numbers
+  ]
+    .map((source) => `(${source})`)
+    .join('|'),
+  'gi',
+);
+const TOKENS = ['<uuid>', '<ip>', '<ip>', '<hex>', '<hex>', '<n>'];
 
 /** Replace the variable parts of a message (numbers, addresses, ids) so repeats group together. */
 export function normaliseMessage(message: string): string {
-  let out = message.length > 500 ? message.slice(0, 500) : message;
-  for (const [re, token] of NORMALISERS) out = out.replace(re, token);
-  return out;
+  const text = message.length > 500 ? message.slice(0, 500) : message;
+  return text.replace(VARIABLE_PARTS, (...groups: unknown[]) => {
+    for (let i = 0; i < TOKENS.length; i++) if (groups[i + 1] !== undefined) return TOKENS[i]!;
+    return String(groups[0]);
+  });
 }
 
 /** Parse one line of any supported format into a record (never throws). */
@@ -211,6 +219,9 @@ function inferPriority(message: string): number {
   for (const [re, priority] of KEYWORD_SEVERITY) if (re.test(message)) return priority;
   return 6;
 }
+
+/** Every rule in one expression, so the common line that matches none costs a single test. */
+const ANY_PATTERN = new RegExp(PATTERN_RULES.map((rule) => `(?:${rule.test.source})`).join('|'), 'i');
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const ROUND_BUCKETS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400];
@@ -303,6 +314,7 @@ export class LogAnalyzer {
   }
 
   private matchPatterns(message: string, time: number | undefined): void {
+    if (!ANY_PATTERN.test(message)) return;
     for (const rule of PATTERN_RULES) {
       const match = rule.test.exec(message);
       if (!match) continue;
