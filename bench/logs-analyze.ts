@@ -56,6 +56,7 @@ try {
 const rssBefore = process.memoryUsage().rss;
 const analyzer = new LogAnalyzer();
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 let lines = 0;
 for await (const line of createInterface({ input: createReadStream(exportPath), crlfDelay: Infinity })) {
   analyzer.add(line);
@@ -63,6 +64,8 @@ for await (const line of createInterface({ input: createReadStream(exportPath), 
 }
 const result = analyzer.result();
 const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 console.log(`journal export: ${lines} lines, ${(statSync(exportPath).size / 1024 / 1024).toFixed(1)} MiB`);
 console.log(

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFrom } from '../../src/config/load.ts';
 import { systemModule } from '../../src/modules/system/index.ts';
 import { NetGuard } from '../../src/modules/system/net-guard.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
@@ -109,6 +110,13 @@ describe('NetGuard', () => {
     expect(new NetGuard({ ...DEFAULTS, allowLoopback: true }).refusal('127.0.0.1')).toBeUndefined();
     expect(new NetGuard({ ...DEFAULTS, allowPublic: false }).refusal('8.8.8.8')).toContain('public');
     expect(new NetGuard(DEFAULTS).refusal('198.18.0.1')).toContain('special-purpose');
+  });
+
+  it('rejects malformed ranges in the config before the gateway starts', () => {
+    expect(() => configFrom({ modules: { system: { net_deny: ['169.254.0.0/99'] } } })).toThrow(
+      /not an address range/,
+    );
+    expect(() => configFrom({ modules: { system: { net_allow: ['lan'] } } })).toThrow(/not an address range/);
   });
 
   it('refuses a name that resolves to loopback through the system resolver', async () => {

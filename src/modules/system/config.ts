@@ -1,4 +1,19 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
 import { bool, bytes, duration, int, list, section } from '../../config/fields.ts';
+
+/** "10.0.0.0/8", "fd7a:115c:a1e0::/48" or a single address. */
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32);
+}
+
+const cidr = z
+  .string()
+  .refine(isCidr, { error: (issue) => `"${issue.input}" is not an address range (CIDR)` });
 
 /** Names refused even inside a file root: keys, credentials, secrets (matched per path segment, `*` wildcards). */
 export const DEFAULT_FILE_DENY = [
@@ -81,11 +96,16 @@ export const systemConfig = section(
         description:
           'Address ranges (CIDR) the net_* tools may reach besides public addresses: the tailnet and private LANs by default.',
       },
+      cidr,
     ),
-    net_deny: list(['169.254.0.0/16', 'fe80::/10', '100.100.100.200/32', 'fd00:ec2::254/128', '0.0.0.0/8'], {
-      description:
-        'Address ranges (CIDR) the net_* tools never reach, checked first: link-local and cloud-metadata addresses by default.',
-    }),
+    net_deny: list(
+      ['169.254.0.0/16', 'fe80::/10', '100.100.100.200/32', 'fd00:ec2::254/128', '0.0.0.0/8'],
+      {
+        description:
+          'Address ranges (CIDR) the net_* tools never reach, checked first: link-local and cloud-metadata addresses by default.',
+      },
+      cidr,
+    ),
     net_allow_loopback: bool(false, {
       description: 'Let the net_* tools reach loopback addresses (127.0.0.0/8, ::1).',
     }),
