@@ -69,7 +69,7 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 console.log(`journal export: ${lines} lines, ${(statSync(exportPath).size / 1024 / 1024).toFixed(1)} MiB`);
 console.log(
-  `throughput: ${Math.round(lines / seconds).toLocaleString('en')} lines/s (${seconds.toFixed(2)} s)`,
+  `throughput: ${Math.round(lines / seconds).toLocaleString('en')} lines/s wall (${seconds.toFixed(2)} s), ${Math.round(lines / cpuSeconds).toLocaleString('en')} lines per CPU-second`,
 );
 console.log(
   `peak RSS: ${peakRssMiB.toFixed(0)} MiB (RSS before analysis ${(rssBefore / 1024 / 1024).toFixed(0)} MiB)`,
