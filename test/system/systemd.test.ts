@@ -150,6 +150,17 @@ describe('services, logs and packages on a real systemd host', () => {
     expect(asked).toContain('restart_loop');
   });
 
+  it('inventories the running systemd services of the host', async () => {
+    const scan = await ok(client, 'inventory_scan', {});
+    expect(scan.sources.systemd).toBe('ok');
+    const units = scan.items
+      .filter((i: { kind: string }) => i.kind === 'unit')
+      .map((i: { name: string }) => i.name);
+    expect(units).toEqual(
+      expect.arrayContaining(['dbus.service', 'tw-ok.service', 'systemd-journald.service']),
+    );
+  });
+
   it('checks, installs, upgrades and removes packages with apt, offline', { timeout: 180_000 }, async () => {
     publishAptRepo(host, 'tw-hello', ['1.0']);
     const progress: string[] = [];
