@@ -167,6 +167,8 @@ describe('files_* tools under configured roots', () => {
     expect(regex.matches).toHaveLength(5);
     expect(regex.truncated).toBe(true);
     await fails(client, 'files_search', { path: root, pattern: '(', regex: true }, 'ERR_INPUT_REJECTED');
+    for (const evil of ['(a+)+$', '(\\w+\\s?)*x', '(a|aa)*b', '(x)\\1'])
+      await fails(client, 'files_search', { path: root, pattern: evil, regex: true }, 'ERR_INPUT_REJECTED');
   });
 
   it('is hidden from callers without files:read', async () => {

@@ -7,6 +7,7 @@ import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
 import { isUnder, looksBinary } from './file-guard.ts';
 import { readTail, readTextSlice } from './file-read.ts';
+import { compileSafeRegExp } from './safe-regex.ts';
 
 const pathArg = z.string().min(1).max(4096).describe('Absolute path under one of the configured file roots');
 
@@ -172,13 +173,8 @@ export const filesSearch = systemTool({
     skipped: z.number().int().describe('Files skipped: binary, deny-listed, unreadable or symlinks'),
   }),
   handler: async (input, { system, signal }) => {
-    let matcher: RegExp;
-    try {
-      const source = input.regex ? input.pattern : input.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      matcher = new RegExp(source, input.ignore_case ? 'i' : '');
-    } catch (error) {
-      throw new GatewayError('ERR_INPUT_REJECTED', `pattern is not a valid regular expression: ${error}`);
-    }
+    const source = input.regex ? input.pattern : input.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const matcher = compileSafeRegExp(source, input.ignore_case ? 'i' : '');
     const nameRe = input.name
       ? new RegExp(`^${input.name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
       : undefined;

@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import { analyzeLogLines, type LogRecord, parseLogLine } from './logs-analyzer.ts';
+import { compileSafeRegExp } from './safe-regex.ts';
 import { PRIORITIES, queryJournal } from './services.ts';
 import type { JournalEntry } from './systemd.ts';
 
@@ -36,13 +37,7 @@ async function tailSyslog(
   );
 }
 
-function safeRegExp(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern, 'i');
-  } catch {
-    throw new GatewayError('ERR_INPUT_REJECTED', `grep "${pattern}" is not a valid regular expression.`);
-  }
-}
+const safeRegExp = (pattern: string) => compileSafeRegExp(pattern, 'i');
 
 function fromSyslogLine(line: string): JournalEntry {
   const record = parseLogLine(line);
