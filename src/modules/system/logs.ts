@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
@@ -10,26 +9,24 @@ import type { JournalEntry } from './systemd.ts';
 
 const FALLBACK_FILES = ['/var/log/syslog', '/var/log/messages'];
 
-/** The last lines of the classic syslog file, for hosts without journald. */
+/** The last lines of the classic syslog file, for hosts without journald (read with the runner, so exec_prefix applies). */
 async function tailSyslog(
+  ctx: SystemContext & { signal: AbortSignal },
   lines: number,
   grep: string | undefined,
 ): Promise<{ source: string; lines: string[] }> {
   const matcher = grep ? safeRegExp(grep) : undefined;
+  // With a filter, read further back so enough lines survive it.
+  const window = matcher ? Math.min(lines * 20, 200_000) : lines;
   for (const path of FALLBACK_FILES) {
-    const handle = await open(path, 'r').catch(() => undefined);
-    if (!handle) continue;
-    try {
-      const { size } = await handle.stat();
-      const take = Math.min(size, Math.max(1, lines) * 1024, 32 * 1024 * 1024);
-      const buffer = Buffer.alloc(take);
-      await handle.read(buffer, 0, take, size - take);
-      const all = buffer.toString('utf8').split('\n').filter(Boolean);
-      if (take < size) all.shift();
-      return { source: path, lines: all.filter((l) => !matcher || matcher.test(l)).slice(-lines) };
-    } finally {
-      await handle.close();
-    }
+    const result = await ctx.system.runner.run(['tail', '-n', String(window), path], {
+      timeoutMs: ctx.system.config.command_timeout,
+      signal: ctx.signal,
+      outputCap: 64 * 1024 * 1024,
+    });
+    if (result.code !== 0) continue;
+    const all = result.stdout.split('\n').filter(Boolean);
+    return { source: path, lines: all.filter((l) => !matcher || matcher.test(l)).slice(-lines) };
   }
   throw new GatewayError(
     'ERR_UPSTREAM_UNAVAILABLE',
@@ -75,7 +72,7 @@ async function readLogs(
         'ERR_UPSTREAM_UNAVAILABLE',
         `Unit logs need journald, which this host lacks (${error.message}).`,
       );
-    const fallback = await tailSyslog(input.lines, input.grep);
+    const fallback = await tailSyslog(ctx, input.lines, input.grep);
     return { source: fallback.source, entries: fallback.lines.map(fromSyslogLine), truncated: false };
   }
 }

@@ -68,9 +68,13 @@ export class CommandRunner {
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT')
           reject(
-            new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `${full[0]} is not installed on this host.`, {
-              cause: error,
-            }),
+            new GatewayError(
+              'ERR_UPSTREAM_UNAVAILABLE',
+              this.prefix.length
+                ? `${full[0]} (from modules.system.exec_prefix) is not installed.`
+                : `${full[0]} is not installed on this host.`,
+              { cause: error },
+            ),
           );
         else if (error.name === 'AbortError')
           reject(new GatewayError('ERR_TIMEOUT', `${argv[0]} was cancelled.`, { cause: error }));
@@ -84,6 +88,17 @@ export class CommandRunner {
               `${argv[0]} did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped.`,
             ),
           );
+          return;
+        }
+        const stderrText = Buffer.concat(out.stderr).toString('utf8');
+        // Through a prefix (docker exec, nsenter) a missing command is exit 126/127, not ENOENT.
+        if (
+          (code === 126 || code === 127) &&
+          /not found|No such file or directory/i.test(
+            stderrText + Buffer.concat(out.stdout).toString('utf8').slice(0, 2000),
+          )
+        ) {
+          reject(new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `${argv[0]} is not installed on this host.`));
           return;
         }
         for (const stream of ['stdout', 'stderr'] as const)
