@@ -1,5 +1,9 @@
 import type { Config } from '../../config/schema.ts';
 import { toolsWith } from '../../mcp/tool.ts';
+import type { FileGuard } from './file-guard.ts';
+import type { InventoryStore } from './inventory-store.ts';
+import type { NetGuard } from './net-guard.ts';
+import type { CommandRunner } from './runner.ts';
 import type { HostSampler } from './sampler.ts';
 import type { Virtualization } from './virtualization.ts';
 
@@ -15,6 +19,10 @@ export interface SystemContext {
     sampler: HostSampler;
     identity: HostIdentity;
     config: Config['modules']['system'];
+    files: FileGuard;
+    runner: CommandRunner;
+    net: NetGuard;
+    inventory: InventoryStore;
   };
 }
 

@@ -1,13 +1,23 @@
 import { hostname } from 'node:os';
 import si from 'systeminformation';
-import { z } from 'zod';
-import { definePrompt } from '../../mcp/prompt.ts';
 import { defineResource, jsonResource } from '../../mcp/resource.ts';
 import { defineModule } from '../types.ts';
 import type { HostIdentity, SystemContext } from './context.ts';
+import { FileGuard } from './file-guard.ts';
+import { fileTools } from './files.ts';
+import { identityOf, inventoryTools } from './inventory.ts';
+import { InventoryStore } from './inventory-store.ts';
+import { logTools } from './logs.ts';
+import { NetGuard } from './net-guard.ts';
+import { netDnsLookup, netHttpProbe, netPing, netTcpCheck, netTlsCheck, netTraceroute } from './net-tools.ts';
 import { networkInterfaces, networkIo } from './network.ts';
+import { packageTools } from './packages.ts';
 import { processesTop } from './processes.ts';
+import { systemPrompts } from './prompts.ts';
+import { CommandRunner } from './runner.ts';
 import { HostSampler } from './sampler.ts';
+import { serviceTools } from './services.ts';
+import { netSockets } from './sockets.ts';
 import { currentStatus, systemStatus } from './status.ts';
 import { detectVirtualization } from './virtualization.ts';
 
@@ -20,28 +30,6 @@ async function readIdentity(): Promise<HostIdentity> {
   };
 }
 
-const healthCheck = definePrompt({
-  name: 'health_check',
-  title: 'Health check of this host',
-  description:
-    'Walk through the host status, top processes and network throughput, and report what needs attention.',
-  permission: 'system:read',
-  args: z.object({
-    focus: z.string().optional().describe('Something to look at especially, e.g. "disk" or "memory"'),
-  }),
-  render: ({ focus }) =>
-    [
-      'Check the health of this host with the tailwarden tools, then report briefly.',
-      '1. Call system_status. Note every entry in `warnings`, disks above 80 %, memory used above 80 %, and load average against the core count.',
-      '2. Call system_processes_top with {"by": "cpu", "limit": 5} and again with {"by": "memory", "limit": 5}; name any process that dominates.',
-      '3. Call system_network_io and mention interfaces with errors or unusual throughput.',
-      focus ? `Pay particular attention to: ${focus}.` : '',
-      'Finish with: overall state (healthy / needs attention / critical), the findings in order of urgency, and a concrete next step for each.',
-    ]
-      .filter(Boolean)
-      .join('\n'),
-});
-
 const statusResource = defineResource<SystemContext>({
   name: 'system_status',
   title: 'Host status',
@@ -52,20 +40,73 @@ const statusResource = defineResource<SystemContext>({
   read: async (_params, ctx) => jsonResource(await currentStatus(ctx)),
 });
 
+const inventoryResource = defineResource<SystemContext>({
+  name: 'inventory',
+  title: 'Host inventory',
+  description: 'What runs on this host (from the last inventory_scan), with notes and corrections.',
+  uri: 'tailwarden://inventory',
+  mimeType: 'application/json',
+  permission: 'system:read',
+  read: (_params, ctx) => jsonResource({ identity: identityOf(ctx), items: ctx.system.inventory.list() }),
+});
+
+const identityResource = defineResource<SystemContext>({
+  name: 'inventory_identity',
+  title: 'Host identity',
+  description: 'Hostname, display name, virtualization and Proxmox container id.',
+  uri: 'tailwarden://inventory/identity',
+  mimeType: 'application/json',
+  permission: 'system:read',
+  read: (_params, ctx) => jsonResource(identityOf(ctx)),
+});
+
 export const systemModule = defineModule<SystemContext>({
   id: 'system',
   title: 'System',
   enabled: (config) => config.modules.system.enabled,
-  tools: [systemStatus, processesTop, networkInterfaces, networkIo],
-  prompts: [healthCheck],
-  resources: [statusResource],
-  async start({ config, log }) {
+  tools: [
+    systemStatus,
+    processesTop,
+    networkInterfaces,
+    networkIo,
+    ...serviceTools,
+    ...logTools,
+    ...packageTools,
+    ...fileTools,
+    netPing,
+    netTcpCheck,
+    netDnsLookup,
+    netTlsCheck,
+    netHttpProbe,
+    netSockets,
+    netTraceroute,
+    ...inventoryTools,
+  ],
+  prompts: systemPrompts,
+  resources: [statusResource, inventoryResource, identityResource],
+  async start({ config, log, db }) {
     const settings = config.modules.system;
     const sampler = new HostSampler(settings.sample_interval, settings.disk_sample_interval, log);
     sampler.start();
     const identity = await readIdentity();
     return {
-      context: { system: { sampler, identity, config: settings } },
+      context: {
+        system: {
+          sampler,
+          identity,
+          config: settings,
+          files: new FileGuard(settings.file_roots, settings.file_deny),
+          runner: new CommandRunner(settings.exec_prefix),
+          net: new NetGuard({
+            allow: settings.net_allow,
+            deny: settings.net_deny,
+            allowLoopback: settings.net_allow_loopback,
+            allowPublic: settings.net_allow_public,
+            dnsServers: settings.net_dns_servers,
+          }),
+          inventory: new InventoryStore(db),
+        },
+      },
       health: () =>
         sampler.stale ? { status: 'degraded', detail: 'the host sampler is behind' } : { status: 'ok' },
       close: () => sampler.stop(),

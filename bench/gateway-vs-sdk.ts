@@ -1,0 +1,226 @@
+// The gateway against a bare SDK server, and the daemon's start and memory: figures, not pass/fail.
+// `node bench/gateway-vs-sdk.ts` (BENCH_SECONDS=10 BENCH_CONNECTIONS=20); `npm run bench` runs every benchmark.
+//  1. tools/call of a trivial tool through token auth + the full call wrapper + audit, against a bare
+//     MCP SDK server on node:http exposing the same tool: req/s, p50, p99 and the ratio, in one run.
+//  2. The real daemon (`tailwarden serve`): time from process start to the first 200 on /health,
+//     RSS after start, and RSS with 200 open sessions.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const ROOT = join(import.meta.dirname, '..');
+const ACCEPT = 'application/json, text/event-stream';
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  pid: number;
+  token?: string;
+}
+
+function spawnServer(script: string): Promise<Started> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'servers', script)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let token: string | undefined;
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = JSON.parse(buffered.slice(0, nl)) as { token?: string; port?: number; pid?: number };
+        buffered = buffered.slice(nl + 1);
+        if (line.token) token = line.token;
+        if (line.port) resolve({ child, port: line.port, pid: line.pid!, token });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function openSession(base: string, token?: string): Promise<string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: ACCEPT };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const init = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1' },
+      },
+    }),
+  });
+  await init.text();
+  const session = init.headers.get('mcp-session-id');
+  if (!session) throw new Error(`initialize failed: HTTP ${init.status}`);
+  const ack = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': session },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  await ack.text();
+  return session;
+}
+
+async function load(port: number, token: string | undefined, seconds: number) {
+  const session = await openSession(`http://127.0.0.1:${port}`, token);
+  let id = 0;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: ACCEPT,
+    'mcp-session-id': session,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/mcp`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    headers,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: ++id,
+            method: 'tools/call',
+            params: { name: 'bench_echo', arguments: { text: 'hello' } },
+          }),
+        }),
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** CPU time (user + system, ms) the process has used: a figure that holds up on a busy machine. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 100 Hz ticks
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : Number.NaN;
+}
+
+async function throughput() {
+  const rows: Record<string, Awaited<ReturnType<typeof load>> & { cpuUsPerCall: number }> = {};
+  for (const [name, script] of [
+    ['bare SDK (node:http)', 'bare-sdk.ts'],
+    ['tailwarden (token auth + wrapper + audit)', 'gateway.ts'],
+  ] as const) {
+    const server = await spawnServer(script);
+    await load(server.port, server.token, Math.min(2, SECONDS)); // warm-up: JIT, caches
+    const cpuBefore = cpuMs(server.pid);
+    const result = await load(server.port, server.token, SECONDS);
+    rows[name] = { ...result, cpuUsPerCall: ((cpuMs(server.pid) - cpuBefore) * 1000) / result.total };
+    server.child.kill('SIGTERM');
+    await sleep(200);
+  }
+  return rows;
+}
+
+async function daemon() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tw-bench-daemon-'));
+  const bin = join(ROOT, 'bin', 'tailwarden.js');
+  const env = {
+    ...process.env,
+    TAILWARDEN_STATE_DIR: stateDir,
+    TAILWARDEN_LOG_LEVEL: 'warn',
+    TAILWARDEN_HTTP_MAX_SESSIONS_PER_PRINCIPAL: '1000',
+  };
+  const { token } = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [bin, 'token', 'create', '--name', 'bench', '--role', 'viewer', '--json'],
+      {
+        env,
+      },
+    ).toString(),
+  ) as { token: string };
+  const port = 18_000 + Math.floor(Math.random() * 2000);
+  const started = performance.now();
+  const child = spawn(process.execPath, [bin, 'serve', '--listen', `127.0.0.1:${port}`], {
+    env,
+    stdio: 'ignore',
+  });
+  let startMs = Number.NaN;
+  let startCpuMs = Number.NaN;
+  for (let i = 0; i < 1000; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) {
+      startMs = Math.round(performance.now() - started);
+      startCpuMs = cpuMs(child.pid!);
+      break;
+    }
+    await sleep(5);
+  }
+  await sleep(1000);
+  const idle = rssMb(child.pid!);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) await openSession(base, token);
+  await sleep(500);
+  const sessions = rssMb(child.pid!);
+  child.kill('SIGTERM');
+  return { startMs, startCpuMs, idle, sessions };
+}
+
+const rows = await throughput();
+const [bare, gateway] = Object.values(rows) as [(typeof rows)[string], (typeof rows)[string]];
+console.log(
+  `\nload average at start: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} cores`,
+);
+console.log(`\ntools/call, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version}`);
+console.table(
+  Object.fromEntries(
+    Object.entries(rows).map(([name, r]) => [
+      name,
+      {
+        'req/s': Math.round(r.rps),
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        'server CPU µs/call': Math.round(r.cpuUsPerCall),
+        errors: r.errors,
+        non2xx: r.non2xx,
+      },
+    ]),
+  ),
+);
+console.log(`ratio tailwarden / bare SDK, req/s: ${(gateway.rps / bare.rps).toFixed(2)} (target ≥ 0.8)`);
+console.log(
+  `ratio by server CPU per call (bare / tailwarden; steadier on a busy machine): ${(bare.cpuUsPerCall / gateway.cpuUsPerCall).toFixed(2)}`,
+);
+
+const d = await daemon();
+console.log('\n`tailwarden serve` (system module on, token auth)');
+console.table({
+  'start → first 200 /health (ms)': { value: d.startMs, target: '< 1000' },
+  'CPU used by then (ms)': { value: d.startCpuMs, target: '' },
+  'RSS after start (MB)': { value: d.idle, target: '< 80' },
+  'RSS with 200 open sessions (MB)': { value: d.sessions, target: '' },
+});
+process.exit(0);

@@ -1,0 +1,141 @@
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, resolve, sep } from 'node:path';
+import { GatewayError } from '../../errors.ts';
+
+/** A path that passed the guard: its real location and the root it lies under. */
+export interface GuardedPath {
+  real: string;
+  root: string;
+  stats: Stats;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** True when `path` is `root` or lies below it, compared by whole path segments. */
+export function isUnder(path: string, root: string): boolean {
+  if (path === root) return true;
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  return path.startsWith(prefix);
+}
+
+/**
+ * Decides whether a file may be read. The decision is made on the real path
+ * (symlinks resolved), segment by segment, so `/var/logX` is not under
+ * `/var/log` and a link out of a root is refused; a deny list of secret-looking
+ * names applies even inside roots. Opened files are re-checked through
+ * /proc/self/fd so a path swapped between check and open is still refused.
+ */
+export class FileGuard {
+  private readonly roots: readonly string[];
+  private readonly deny: readonly RegExp[];
+
+  constructor(roots: readonly string[], deny: readonly string[]) {
+    this.roots = roots.map((r) => resolve(r));
+    this.deny = deny.map(globToRegExp);
+  }
+
+  get configuredRoots(): readonly string[] {
+    return this.roots;
+  }
+
+  /** The deny pattern a single name matches, if any. */
+  deniedName(name: string): boolean {
+    return this.deny.some((re) => re.test(name));
+  }
+
+  private deniedSegment(path: string, root: string): string | undefined {
+    const rest = path.slice(root.length).split(sep).filter(Boolean);
+    return rest.find((segment) => this.deniedName(segment));
+  }
+
+  private async realRoots(): Promise<string[]> {
+    const out: string[] = [];
+    for (const root of this.roots) {
+      const real = await realpath(root).catch(() => undefined);
+      if (real) out.push(real);
+    }
+    return out;
+  }
+
+  /** Resolve and check a caller-supplied path; throws a GatewayError explaining a refusal. */
+  async check(input: string): Promise<GuardedPath> {
+    if (!input || input.includes('\0'))
+      throw new GatewayError('ERR_INPUT_REJECTED', 'The path is empty or contains a NUL byte.');
+    if (!isAbsolute(input))
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `"${input}" is not an absolute path; give the full path, e.g. /var/log/syslog.`,
+      );
+    const lexical = resolve(input);
+    const roots = await this.realRoots();
+    const lexicalRoot = this.roots.find((r) => isUnder(lexical, r));
+    if (lexicalRoot && this.deniedSegment(lexical, lexicalRoot)) throw this.deniedError(input);
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!lexicalRoot) throw this.outsideError(input);
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new GatewayError('ERR_NOT_FOUND', `${input} does not exist.`, { cause: error });
+      throw new GatewayError('ERR_PERMISSION_DENIED', `${input} cannot be read by the gateway (${code}).`, {
+        cause: error,
+      });
+    }
+    const root = roots.find((r) => isUnder(real, r));
+    if (!root) throw this.outsideError(input);
+    if (this.deniedSegment(real, root)) throw this.deniedError(input);
+    return { real, root, stats: await stat(real) };
+  }
+
+  /** Open a checked regular file read-only, refusing it if the opened file is not the checked one. */
+  async openFile(input: string): Promise<{ handle: FileHandle; guarded: GuardedPath }> {
+    const guarded = await this.check(input);
+    if (!guarded.stats.isFile())
+      throw new GatewayError('ERR_INPUT_REJECTED', `${input} is not a regular file.`);
+    const handle = await open(guarded.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => guarded.real);
+      const now = await handle.stat();
+      if (opened !== guarded.real || now.ino !== guarded.stats.ino || now.dev !== guarded.stats.dev)
+        throw new GatewayError('ERR_CONFLICT', `${input} changed while it was being opened; try again.`);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return { handle, guarded };
+  }
+
+  private outsideError(input: string): GatewayError {
+    return new GatewayError(
+      'ERR_PERMISSION_DENIED',
+      `${input} is outside the readable roots (${this.roots.join(', ')}), after resolving symlinks. An administrator can add a root in modules.system.file_roots.`,
+    );
+  }
+
+  private deniedError(input: string): GatewayError {
+    return new GatewayError(
+      'ERR_PERMISSION_DENIED',
+      `${input} matches the deny list of secret-looking names (keys, .ssh, .env, shadow, tokens); it is never read. See modules.system.file_deny.`,
+    );
+  }
+}
+
+/** A file looks binary when its first bytes hold a NUL or are not valid UTF-8. */
+export function looksBinary(sample: Buffer): boolean {
+  if (sample.includes(0)) return true;
+  try {
+    // Cut back to a character boundary so a multi-byte character split at the end is not held against it.
+    let end = sample.length;
+    while (end > 0 && end > sample.length - 4 && (sample[end - 1]! & 0xc0) === 0x80) end--;
+    if (end > 0 && sample[end - 1]! >= 0xc0) end--;
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, end));
+    return false;
+  } catch {
+    return true;
+  }
+}

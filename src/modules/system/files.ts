@@ -1,0 +1,253 @@
+import type { Dirent } from 'node:fs';
+import { lstat, opendir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.ts';
+import { formatArg } from '../../mcp/format.ts';
+import { systemTool } from './context.ts';
+import { isUnder, looksBinary } from './file-guard.ts';
+import { readTail, readTextSlice } from './file-read.ts';
+import { compileSafeRegExp } from './safe-regex.ts';
+
+const pathArg = z.string().min(1).max(4096).describe('Absolute path under one of the configured file roots');
+
+const kindOf = (d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }) =>
+  d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'directory' : d.isFile() ? 'file' : 'other';
+
+export const filesList = systemTool({
+  name: 'files_list',
+  title: 'Files: List directory',
+  description:
+    'Entries of a directory under the readable roots (default /var/log): name, type, size, modification time. Deny-listed names are left out and counted.',
+  permission: 'files:read',
+  risk: 'low',
+  input: z.object({
+    path: pathArg,
+    limit: z.number().int().min(1).max(5000).default(500).describe('Most entries to return'),
+    format: formatArg,
+  }),
+  output: z.object({
+    path: z.string(),
+    entries: z.array(
+      z.object({ name: z.string(), type: z.string(), size_bytes: z.number(), modified: z.string() }),
+    ),
+    truncated: z.boolean(),
+    denied_hidden: z.number().int().describe('Entries left out because they match the deny list'),
+  }),
+  handler: async ({ path, limit }, { system }) => {
+    const { real, stats } = await system.files.check(path);
+    if (!stats.isDirectory()) throw new GatewayError('ERR_INPUT_REJECTED', `${path} is not a directory.`);
+    const entries = [];
+    let denied = 0;
+    let truncated = false;
+    for await (const entry of await opendir(real)) {
+      if (system.files.deniedName(entry.name)) {
+        denied++;
+        continue;
+      }
+      if (entries.length >= limit) {
+        truncated = true;
+        break;
+      }
+      const info = await lstat(join(real, entry.name)).catch(() => undefined);
+      entries.push({
+        name: entry.name,
+        type: kindOf(entry),
+        size_bytes: info?.size ?? 0,
+        modified: info ? info.mtime.toISOString() : '',
+      });
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    return { path: real, entries, truncated, denied_hidden: denied };
+  },
+});
+
+export const filesStat = systemTool({
+  name: 'files_stat',
+  title: 'Files: Stat',
+  description: 'Type, size, mode, owner ids and times of a file or directory under the readable roots.',
+  permission: 'files:read',
+  risk: 'low',
+  input: z.object({ path: pathArg }),
+  output: z.object({
+    path: z.string().describe('The real path, symlinks resolved'),
+    type: z.string(),
+    size_bytes: z.number(),
+    mode: z.string().describe('Permission bits in octal'),
+    uid: z.number(),
+    gid: z.number(),
+    modified: z.string(),
+    accessed: z.string(),
+    changed: z.string(),
+  }),
+  handler: async ({ path }, { system }) => {
+    const { real, stats } = await system.files.check(path);
+    return {
+      path: real,
+      type: kindOf(stats),
+      size_bytes: stats.size,
+      mode: (stats.mode & 0o7777).toString(8).padStart(4, '0'),
+      uid: stats.uid,
+      gid: stats.gid,
+      modified: stats.mtime.toISOString(),
+      accessed: stats.atime.toISOString(),
+      changed: stats.ctime.toISOString(),
+    };
+  },
+});
+
+export const filesRead = systemTool({
+  name: 'files_read',
+  title: 'Files: Read',
+  description:
+    'Read a slice of a text file under the readable roots, from a byte offset, up to the configured cap (default 1 MiB). Binary files are refused.',
+  permission: 'files:read',
+  risk: 'low',
+  input: z.object({
+    path: pathArg,
+    offset: z.number().int().min(0).default(0).describe('Byte offset to start at'),
+    length: z.number().int().min(1).optional().describe('Bytes to read (default and maximum: the cap)'),
+  }),
+  output: z.object({
+    path: z.string(),
+    size_bytes: z.number(),
+    offset: z.number(),
+    content: z.string(),
+    next_offset: z.number().nullable().describe('Where to continue, or null at the end of the file'),
+  }),
+  handler: async ({ path, offset, length }, { system }) => {
+    const cap = system.config.file_read_max;
+    if (length !== undefined && length > cap)
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `length ${length} exceeds the read cap of ${cap} bytes; read in slices using next_offset.`,
+      );
+    return readTextSlice(system.files, path, offset, length ?? cap);
+  },
+});
+
+export const filesTail = systemTool({
+  name: 'files_tail',
+  title: 'Files: Tail',
+  description: 'The last lines of a text file under the readable roots (like tail -n).',
+  permission: 'files:read',
+  risk: 'low',
+  input: z.object({
+    path: pathArg,
+    lines: z.number().int().min(1).max(10_000).default(100).describe('How many lines from the end'),
+  }),
+  output: z.object({
+    path: z.string(),
+    size_bytes: z.number(),
+    lines: z.array(z.string()),
+    truncated: z.boolean().describe('Fewer lines than asked because the read cap was reached'),
+  }),
+  handler: ({ path, lines }, { system }) => readTail(system.files, path, lines, system.config.file_read_max),
+});
+
+const MAX_LINE = 4096;
+
+export const filesSearch = systemTool({
+  name: 'files_search',
+  title: 'Files: Search',
+  description:
+    'Search text files under a directory (inside the readable roots) for a literal string or a regular expression; bounded by match count, file count, depth and total bytes. Binary and deny-listed files are skipped; symlinks are not followed.',
+  permission: 'files:read',
+  risk: 'low',
+  input: z.object({
+    path: pathArg.describe('Directory (or single file) to search'),
+    pattern: z.string().min(1).max(500).describe('Text to find'),
+    regex: z.boolean().default(false).describe('Treat pattern as a JavaScript regular expression'),
+    ignore_case: z.boolean().default(true),
+    name: z.string().max(200).optional().describe('Only files whose name matches this glob, e.g. "*.log"'),
+    max_matches: z.number().int().min(1).max(1000).default(100),
+    max_files: z.number().int().min(1).max(10_000).default(1000),
+    max_depth: z.number().int().min(0).max(20).default(5),
+    format: formatArg,
+  }),
+  output: z.object({
+    matches: z.array(z.object({ path: z.string(), line: z.number().int(), text: z.string() })),
+    files_scanned: z.number().int(),
+    bytes_scanned: z.number(),
+    truncated: z.boolean().describe('A bound was reached before the search finished'),
+    skipped: z.number().int().describe('Files skipped: binary, deny-listed, unreadable or symlinks'),
+  }),
+  handler: async (input, { system, signal }) => {
+    const source = input.regex ? input.pattern : input.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const matcher = compileSafeRegExp(source, input.ignore_case ? 'i' : '');
+    const nameRe = input.name
+      ? new RegExp(`^${input.name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
+      : undefined;
+    const start = await system.files.check(input.path);
+    const state = {
+      matches: [] as { path: string; line: number; text: string }[],
+      files: 0,
+      bytes: 0,
+      skipped: 0,
+      truncated: false,
+    };
+    const budget = system.config.file_search_max_bytes;
+    const stop = () => {
+      state.truncated = true;
+    };
+    const scanFile = async (file: string) => {
+      if (state.files >= input.max_files || state.bytes >= budget) return stop();
+      let opened: Awaited<ReturnType<typeof system.files.openFile>>;
+      try {
+        opened = await system.files.openFile(file);
+      } catch {
+        return void state.skipped++;
+      }
+      state.files++;
+      try {
+        const head = Buffer.alloc(Math.min(8192, opened.guarded.stats.size));
+        await opened.handle.read(head, 0, head.length, 0);
+        if (looksBinary(head)) return void state.skipped++;
+        let lineNo = 0;
+        for await (const line of opened.handle.readLines({ encoding: 'utf8' })) {
+          lineNo++;
+          state.bytes += line.length + 1;
+          if (matcher.test(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line)) {
+            state.matches.push({ path: opened.guarded.real, line: lineNo, text: line.slice(0, 500) });
+            if (state.matches.length >= input.max_matches) return stop();
+          }
+          if (state.bytes >= budget || signal.aborted) return stop();
+        }
+      } finally {
+        await opened.handle.close().catch(() => undefined);
+      }
+    };
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = [];
+        for await (const entry of await opendir(dir)) entries.push(entry);
+        entries.sort((a, b) => a.name.localeCompare(b.name));
+      } catch {
+        return void state.skipped++;
+      }
+      for (const entry of entries) {
+        if (state.truncated || signal.aborted) return;
+        const full = join(dir, entry.name);
+        if (system.files.deniedName(entry.name) || entry.isSymbolicLink() || !isUnder(full, start.root)) {
+          state.skipped++;
+        } else if (entry.isDirectory()) {
+          if (depth < input.max_depth) await walk(full, depth + 1);
+        } else if (entry.isFile() && (!nameRe || nameRe.test(entry.name))) {
+          await scanFile(full);
+        }
+      }
+    };
+    if (start.stats.isDirectory()) await walk(start.real, 0);
+    else await scanFile(start.real);
+    return {
+      matches: state.matches,
+      files_scanned: state.files,
+      bytes_scanned: state.bytes,
+      truncated: state.truncated,
+      skipped: state.skipped,
+    };
+  },
+});
+
+export const fileTools = [filesList, filesStat, filesRead, filesTail, filesSearch];

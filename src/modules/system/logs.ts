@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { GatewayError } from '../../errors.ts';
+import { formatArg } from '../../mcp/format.ts';
+import { type SystemContext, systemTool } from './context.ts';
+import { analyzeLogLines, type LogRecord, parseLogLine } from './logs-analyzer.ts';
+import { compileSafeRegExp } from './safe-regex.ts';
+import { PRIORITIES, queryJournal } from './services.ts';
+import type { JournalEntry } from './systemd.ts';
+
+const FALLBACK_FILES = ['/var/log/syslog', '/var/log/messages'];
+
+/** The last lines of the classic syslog file, for hosts without journald (read with the runner, so exec_prefix applies). */
+async function tailSyslog(
+  ctx: SystemContext & { signal: AbortSignal },
+  lines: number,
+  grep: string | undefined,
+): Promise<{ source: string; lines: string[] }> {
+  const matcher = grep ? safeRegExp(grep) : undefined;
+  // With a filter, read further back so enough lines survive it.
+  const window = matcher ? Math.min(lines * 20, 200_000) : lines;
+  for (const path of FALLBACK_FILES) {
+    const result = await ctx.system.runner.run(['tail', '-n', String(window), path], {
+      timeoutMs: ctx.system.config.command_timeout,
+      signal: ctx.signal,
+      outputCap: 64 * 1024 * 1024,
+    });
+    if (result.code !== 0) continue;
+    const all = result.stdout.split('\n').filter(Boolean);
+    return { source: path, lines: all.filter((l) => !matcher || matcher.test(l)).slice(-lines) };
+  }
+  throw new GatewayError(
+    'ERR_UPSTREAM_UNAVAILABLE',
+    `This host has neither journalctl nor ${FALLBACK_FILES.join(' or ')}; use files_tail on the application's own log.`,
+  );
+}
+
+const safeRegExp = (pattern: string) => compileSafeRegExp(pattern, 'i');
+
+function fromSyslogLine(line: string): JournalEntry {
+  const record = parseLogLine(line);
+  const time = typeof record.time === 'number' ? new Date(record.time).toISOString() : null;
+  return {
+    time,
+    priority: null,
+    unit: null,
+    identifier: record.source ?? null,
+    pid: null,
+    message: record.message,
+  };
+}
+
+const queryInput = {
+  unit: z.string().max(255).optional().describe('Only this systemd unit'),
+  identifier: z.string().max(100).optional().describe('Only this syslog identifier (e.g. "sshd", "kernel")'),
+  since: z.string().max(40).optional().describe('e.g. "1h ago", "today", "2026-01-31 12:00"'),
+  until: z.string().max(40).optional(),
+  priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
+  grep: z.string().max(200).optional().describe('Only messages matching this pattern'),
+};
+
+/** Journal entries for a query, or the syslog file's tail when journald is not there. */
+async function readLogs(
+  ctx: SystemContext & { signal: AbortSignal },
+  input: z.infer<z.ZodObject<typeof queryInput>> & { lines: number },
+) {
+  try {
+    return { source: 'journald', ...(await queryJournal(ctx, input)) };
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.code !== 'ERR_UPSTREAM_UNAVAILABLE') throw error;
+    if (input.unit)
+      throw new GatewayError(
+        'ERR_UPSTREAM_UNAVAILABLE',
+        `Unit logs need journald, which this host lacks (${error.message}).`,
+      );
+    const fallback = await tailSyslog(ctx, input.lines, input.grep);
+    return { source: fallback.source, entries: fallback.lines.map(fromSyslogLine), truncated: false };
+  }
+}
+
+export const logsQuery = systemTool({
+  name: 'system_logs_query',
+  title: 'System: Query logs',
+  description:
+    'System log lines from journald (falling back to /var/log/syslog or /var/log/messages), filtered by unit, identifier, time, priority and pattern.',
+  permission: 'system:read',
+  risk: 'low',
+  input: z.object({
+    ...queryInput,
+    lines: z.number().int().min(1).max(5000).default(200),
+    format: formatArg,
+  }),
+  output: z.object({
+    source: z.string().describe('journald, or the file read instead'),
+    entries: z.array(
+      z.object({
+        time: z.string().nullable(),
+        priority: z.number().nullable(),
+        unit: z.string().nullable(),
+        identifier: z.string().nullable(),
+        pid: z.number().nullable(),
+        message: z.string(),
+      }),
+    ),
+    truncated: z.boolean(),
+  }),
+  handler: (input, ctx) => readLogs(ctx, input),
+});
+
+const analysisSchema = z.object({
+  total_lines: z.number(),
+  blank_lines: z.number(),
+  lines_with_time: z.number(),
+  first: z.string().nullable(),
+  last: z.string().nullable(),
+  by_severity: z.record(z.string(), z.number()),
+  top_messages: z.array(
+    z.object({
+      template: z.string(),
+      count: z.number(),
+      severity: z.string(),
+      sources: z.array(z.string()),
+      first: z.string().nullable(),
+      last: z.string().nullable(),
+      example: z.string(),
+    }),
+  ),
+  distinct_messages: z.number(),
+  histogram: z.object({
+    bucket_seconds: z.number(),
+    buckets: z.array(z.object({ start: z.string(), count: z.number(), errors: z.number() })),
+  }),
+  findings: z.array(
+    z.object({
+      kind: z.string(),
+      title: z.string(),
+      count: z.number(),
+      first: z.string().nullable(),
+      last: z.string().nullable(),
+      subjects: z.array(z.object({ name: z.string(), count: z.number() })),
+      likely_cause: z.string(),
+      suggestion: z.string(),
+      examples: z.array(z.string()),
+      peak_per_minute: z.number(),
+    }),
+  ),
+});
+
+export const logsAnalyze = systemTool({
+  name: 'system_logs_analyze',
+  title: 'System: Analyze logs',
+  description:
+    'Summarise system logs the way a human would: counts by severity, top repeated messages (variables normalised), first/last times, a time histogram, and likely causes for known patterns (OOM kills, disk full, failed-auth bursts, segfaults, restart loops). Asks the client model for a root-cause paragraph when it offers sampling.',
+  permission: 'system:read',
+  risk: 'low',
+  input: z.object({
+    ...queryInput,
+    lines: z.number().int().min(1).max(100_000).default(10_000).describe('Most recent lines to analyse'),
+    root_cause: z
+      .boolean()
+      .default(true)
+      .describe('Ask the client model for a root-cause paragraph (sampling)'),
+  }),
+  output: z.object({
+    source: z.string(),
+    analysis: analysisSchema,
+    root_cause: z
+      .string()
+      .nullable()
+      .describe("The client model's paragraph, or null when sampling is not offered"),
+  }),
+  handler: async (input, ctx) => {
+    const logs = await readLogs(ctx, input);
+    const records: LogRecord[] = logs.entries.map((e) => ({
+      message: e.message,
+      time: e.time ? Date.parse(e.time) : undefined,
+      priority: e.priority ?? undefined,
+      source: e.unit ?? e.identifier ?? undefined,
+    }));
+    const analysis = analyzeLogLines(records);
+    let rootCause: string | null = null;
+    if (input.root_cause && ctx.client.canSample && analysis.total_lines > 0) {
+      const summary = JSON.stringify({
+        by_severity: analysis.by_severity,
+        findings: analysis.findings.map(({ kind, count, subjects, examples, first, last }) => ({
+          kind,
+          count,
+          subjects,
+          examples,
+          first,
+          last,
+        })),
+        top_messages: analysis.top_messages.slice(0, 10),
+      });
+      rootCause =
+        (await ctx.sample({
+          systemPrompt: 'You are a Linux site-reliability engineer. Be concrete and brief.',
+          prompt: `Here is a summary of a host's logs${input.unit ? ` for ${input.unit}` : ''}. In one paragraph, state the most likely root cause of the problems and the first thing to check.\n\n${summary}`,
+          maxTokens: 400,
+        })) ?? null;
+    }
+    return { source: logs.source, analysis, root_cause: rootCause };
+  },
+});
+
+export const logTools = [logsQuery, logsAnalyze];

@@ -1,0 +1,261 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.ts';
+import { systemTool } from './context.ts';
+import { httpProbe, tcpConnect, tlsInspect } from './net-probes.ts';
+import { commandFailure } from './systemd.ts';
+
+const hostArg = z.string().min(1).max(253).describe('Host name or IP address');
+const portArg = z.number().int().min(1).max(65_535);
+const diag = { permission: 'network:diag', risk: 'moderate', openWorld: true, readOnly: true } as const;
+
+export const netTcpCheck = systemTool({
+  ...diag,
+  name: 'net_tcp_check',
+  title: 'Network: TCP port check',
+  description: 'Whether a TCP port on a host accepts connections, and how long the connect took.',
+  input: z.object({
+    host: hostArg,
+    port: portArg,
+    timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+  }),
+  output: z.object({
+    host: z.string(),
+    address: z.string(),
+    port: z.number(),
+    open: z.boolean(),
+    connect_ms: z.number().nullable(),
+    error: z.string().nullable(),
+  }),
+  handler: async ({ host, port, timeout_ms }, { system }) => {
+    const { addresses } = await system.net.resolve(host);
+    const address = addresses[0]!;
+    const r = await tcpConnect(address, port, timeout_ms);
+    return { host, address, port, open: r.ok, connect_ms: r.ok ? r.ms : null, error: r.ok ? null : r.error };
+  },
+});
+
+export const netPing = systemTool({
+  ...diag,
+  name: 'net_ping',
+  title: 'Network: Ping',
+  description:
+    'Round-trip times to a host with the system ping (ICMP); when ping is unavailable, TCP connects to a port (default 443) instead.',
+  input: z.object({
+    host: hostArg,
+    count: z.number().int().min(1).max(10).default(3),
+    tcp_port: portArg.default(443).describe('Port for the TCP fallback'),
+  }),
+  output: z.object({
+    host: z.string(),
+    address: z.string(),
+    method: z.enum(['icmp', 'tcp']),
+    sent: z.number(),
+    received: z.number(),
+    rtt_ms: z.array(z.number()),
+    error: z.string().nullable(),
+  }),
+  handler: async ({ host, count, tcp_port }, { system, signal }) => {
+    const { addresses } = await system.net.resolve(host);
+    const address = addresses[0]!;
+    try {
+      const r = await system.runner.run(['ping', '-n', '-c', String(count), '-W', '2', '--', address], {
+        timeoutMs: count * 3000 + 2000,
+        signal,
+      });
+      const rtt = [...r.stdout.matchAll(/time[=<]([\d.]+) ms/g)].map((m) => Number(m[1]));
+      const permissionProblem = /Operation not permitted|socket: Permission denied/i.test(r.stderr);
+      if (!permissionProblem)
+        return {
+          host,
+          address,
+          method: 'icmp' as const,
+          sent: count,
+          received: rtt.length,
+          rtt_ms: rtt,
+          error: r.code === 0 ? null : r.stderr.trim() || 'no reply',
+        };
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.code !== 'ERR_UPSTREAM_UNAVAILABLE') throw error;
+    }
+    const rtt: number[] = [];
+    let lastError: string | null = null;
+    for (let i = 0; i < count; i++) {
+      const r = await tcpConnect(address, tcp_port, 2000);
+      if (r.ok) rtt.push(r.ms);
+      else lastError = r.error;
+    }
+    return {
+      host,
+      address,
+      method: 'tcp' as const,
+      sent: count,
+      received: rtt.length,
+      rtt_ms: rtt,
+      error: lastError,
+    };
+  },
+});
+
+const RECORD_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'CNAME', 'PTR', 'NS'] as const;
+
+export const netDnsLookup = systemTool({
+  ...diag,
+  name: 'net_dns_lookup',
+  title: 'Network: DNS lookup',
+  description:
+    'DNS records of a name (A, AAAA, MX, TXT, SRV, CNAME, NS) or the PTR name of an address, via the system resolvers.',
+  input: z.object({
+    name: z.string().min(1).max(253).describe('Name to look up, or an IP address for PTR'),
+    type: z.enum(RECORD_TYPES).default('A'),
+  }),
+  output: z.object({ name: z.string(), type: z.string(), records: z.array(z.string()) }),
+  handler: async ({ name, type }, { system }) => {
+    const resolver = system.net.dnsResolver();
+    try {
+      if (type === 'PTR') {
+        if (!isIP(name))
+          throw new GatewayError('ERR_INPUT_REJECTED', 'PTR lookups take an IP address as name.');
+        return { name, type, records: await resolver.reverse(name) };
+      }
+      const raw = (await resolver.resolve(name, type)) as unknown[];
+      const records = raw.map((r) => {
+        if (typeof r === 'string') return r;
+        if (Array.isArray(r)) return r.join('');
+        const o = r as Record<string, unknown>;
+        if ('exchange' in o) return `${o.priority} ${o.exchange}`;
+        if ('port' in o) return `${o.priority} ${o.weight} ${o.port} ${o.name}`;
+        return JSON.stringify(o);
+      });
+      return { name, type, records };
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENODATA' || code === 'ENOTFOUND') return { name, type, records: [] };
+      throw new GatewayError('ERR_UPSTREAM_FAILED', `DNS lookup of ${name} (${type}) failed: ${code}.`, {
+        cause: error,
+      });
+    }
+  },
+});
+
+export const netTlsCheck = systemTool({
+  ...diag,
+  name: 'net_tls_check',
+  title: 'Network: TLS certificate check',
+  description:
+    'The TLS certificate a host presents: subject, SANs, issuer, the chain, whether it verifies, and days until expiry.',
+  input: z.object({
+    host: hostArg,
+    port: portArg.default(443),
+    servername: z.string().max(253).optional().describe('SNI name (default: host, when it is a name)'),
+    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+  }),
+  output: z.object({
+    host: z.string(),
+    address: z.string(),
+    port: z.number(),
+    authorized: z.boolean(),
+    authorization_error: z.string().nullable(),
+    protocol: z.string().nullable(),
+    days_left: z.number().nullable(),
+    chain: z.array(
+      z.object({
+        subject: z.string(),
+        issuer: z.string(),
+        sans: z.array(z.string()),
+        valid_from: z.string(),
+        valid_to: z.string(),
+        days_left: z.number(),
+        serial: z.string(),
+        fingerprint_sha256: z.string(),
+      }),
+    ),
+    warnings: z.array(z.string()),
+  }),
+  handler: async ({ host, port, servername, timeout_ms }, { system }) => {
+    const { addresses } = await system.net.resolve(host);
+    const address = addresses[0]!;
+    const sni = servername ?? (isIP(host) ? undefined : host);
+    const result = await tlsInspect(address, port, sni, timeout_ms);
+    const leaf = result.chain[0];
+    const warnings: string[] = [];
+    if (leaf && leaf.days_left < 0) warnings.push(`The certificate expired ${-leaf.days_left} days ago.`);
+    else if (leaf && leaf.days_left < 14) warnings.push(`The certificate expires in ${leaf.days_left} days.`);
+    if (!result.authorized) warnings.push(`The chain does not verify: ${result.authorization_error}.`);
+    return { host, address, port, ...result, days_left: leaf?.days_left ?? null, warnings };
+  },
+});
+
+export const netHttpProbe = systemTool({
+  ...diag,
+  name: 'net_http_probe',
+  title: 'Network: HTTP(S) probe',
+  description:
+    'GET or HEAD a URL with a timeout and a body cap; redirects are followed only after each new target passes the address guard.',
+  input: z.object({
+    url: z.url({ protocol: /^https?$/ }).describe('http:// or https:// URL'),
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+    max_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
+    max_redirects: z.number().int().min(0).max(10).default(5),
+  }),
+  output: z.object({
+    final_url: z.string(),
+    status: z.number(),
+    hops: z.array(
+      z.object({ url: z.string(), address: z.string(), status: z.number(), location: z.string().nullable() }),
+    ),
+    headers: z.record(z.string(), z.string()),
+    time_ms: z.number(),
+    body_bytes: z.number(),
+    body_truncated: z.boolean(),
+    body_preview: z.string().nullable(),
+  }),
+  handler: (input, { system, signal }) =>
+    httpProbe(system.net, input.url, {
+      method: input.method,
+      timeoutMs: input.timeout_ms,
+      maxBytes: input.max_bytes,
+      maxRedirects: input.max_redirects,
+      signal,
+    }),
+});
+
+export const netTraceroute = systemTool({
+  ...diag,
+  name: 'net_traceroute',
+  title: 'Network: Traceroute',
+  description: 'The hops to a host, with the system traceroute (when it is installed).',
+  input: z.object({ host: hostArg, max_hops: z.number().int().min(1).max(64).default(20) }),
+  output: z.object({
+    host: z.string(),
+    address: z.string(),
+    hops: z.array(z.object({ hop: z.number(), address: z.string().nullable(), rtt_ms: z.array(z.number()) })),
+  }),
+  handler: async ({ host, max_hops }, { system, signal }) => {
+    const { addresses } = await system.net.resolve(host);
+    const address = addresses[0]!;
+    const r = await system.runner.run(
+      ['traceroute', '-n', '-q', '2', '-w', '2', '-m', String(max_hops), '--', address],
+      {
+        timeoutMs: max_hops * 5000,
+        signal,
+      },
+    );
+    if (r.code !== 0) throw commandFailure('traceroute', r);
+    const hops = r.stdout.split('\n').flatMap((line) => {
+      const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+      if (!m) return [];
+      const ip = /(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+:[0-9a-f:]+)/i.exec(m[2]!)?.[1] ?? null;
+      return [
+        {
+          hop: Number(m[1]),
+          address: ip,
+          rtt_ms: [...m[2]!.matchAll(/([\d.]+) ms/g)].map((x) => Number(x[1])),
+        },
+      ];
+    });
+    return { host, address, hops };
+  },
+});
