@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { defineModule, type ToolModule } from '../types.ts';
+import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
+import { containerStats } from './container-stats.ts';
+import { containerInspect, containerList } from './containers.ts';
+import type { DockerContext } from './context.ts';
+import { dockerError } from './errors.ts';
+import { imageInspect, imageList, imagePrune, imagePull, imageRemove } from './images.ts';
+import {
+  containerPause,
+  containerRemove,
+  containerRestart,
+  containerStart,
+  containerStop,
+  containerUnpause,
+} from './lifecycle.ts';
+import { type AnalyzeLogLines, sharedLogAnalyzer } from './log-analyzer.ts';
+import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
+import { ComposeRunner } from './stacks/compose.ts';
+
+export const dockerTools = [
+  containerList,
+  containerInspect,
+  containerStats,
+  containerLogs,
+  containerLogsAnalyze,
+  containerStart,
+  containerStop,
+  containerRestart,
+  containerPause,
+  containerUnpause,
+  containerRemove,
+  imageList,
+  imageInspect,
+  imagePull,
+  imageRemove,
+  imagePrune,
+  networkList,
+  networkInspect,
+  volumeList,
+  volumeInspect,
+] as const;
+
+export interface DockerModuleOptions {
+  /** The log analyzer behind docker_container_logs_analyze (default: the shared one). */
+  analyzeLogLines?: AnalyzeLogLines;
+}
+
+export function createDockerModule(options: DockerModuleOptions = {}): ToolModule<DockerContext> {
+  return defineModule<DockerContext>({
+    id: 'docker',
+    title: 'Docker',
+    enabled: (config) => config.modules.docker.enabled,
+    tools: dockerTools,
+    start({ config }) {
+      const settings = config.modules.docker;
+      // No client-side timeout: calls are bounded by the call's abort signal instead.
+      const engine = new Docker({ socketPath: settings.socket });
+      const context: DockerContext = {
+        docker: {
+          engine,
+          config: settings,
+          stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
+          compose: new ComposeRunner(settings.socket, settings.compose_timeout),
+          analyzeLogLines: options.analyzeLogLines ?? sharedLogAnalyzer,
+        },
+      };
+      return {
+        context,
+        async health() {
+          try {
+            await engine.ping({ abortSignal: AbortSignal.timeout(5000) } as never);
+            return { status: 'ok' as const };
+          } catch (error) {
+            return {
+              status: 'unavailable' as const,
+              detail: dockerError(error, 'ping', settings.socket).message,
+            };
+          }
+        },
+      };
+    },
+  });
+}
+
+export const dockerModule = createDockerModule();
