@@ -13,8 +13,10 @@ interface EngineError {
 /** The engine's own message for an HTTP error (docker-modem puts it in `json.message`). */
 export function engineMessage(error: unknown): string {
   const e = error as EngineError;
-  const text = e?.json?.message ?? e?.reason ?? e?.message ?? String(error);
-  return String(text).trim().slice(0, 500);
+  if (e?.json?.message) return String(e.json.message).trim().slice(0, 500);
+  // Streamed endpoints (pull) leave json empty; the engine's text follows "(HTTP code N) reason - ".
+  const text = String(e?.message ?? error).replace(/^\(HTTP code \d+\) [^-]*- /, '');
+  return text.trim().slice(0, 500) || (e?.reason ?? 'unknown error');
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'ETIMEDOUT']);
