@@ -18,6 +18,8 @@ import {
 import { type AnalyzeLogLines, sharedLogAnalyzer } from './log-analyzer.ts';
 import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
 import { ComposeRunner } from './stacks/compose.ts';
+import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
+import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
 
 export const dockerTools = [
   containerList,
@@ -40,6 +42,13 @@ export const dockerTools = [
   networkInspect,
   volumeList,
   volumeInspect,
+  stackList,
+  stackStatus,
+  stackLogs,
+  stackDeploy,
+  stackUpdate,
+  stackDown,
+  stackRemove,
 ] as const;
 
 export interface DockerModuleOptions {
