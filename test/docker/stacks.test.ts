@@ -184,12 +184,12 @@ describe('compose stacks deployed from a local git repository', () => {
     });
     expect(missing.content[0]!.text).toMatch(/ERR_UPSTREAM_FAILED.*git clone failed/);
     expect(existsSync(join(stacksDir, `${prefix}-x`))).toBe(false);
-    const escape = await h.call('docker_stack_deploy', {
+    const outside = await h.call('docker_stack_deploy', {
       name: `${prefix}-y`,
       repository: `file://${bare}`,
       compose_file: '../../etc/passwd',
     });
-    expect(escape.content[0]!.text).toMatch(/inside the repository/);
+    expect(outside.content[0]!.text).toMatch(/inside the repository/);
     const again = await h.call('docker_stack_deploy', { name: stack, repository: `file://${bare}` });
     expect(again.content[0]!.text).toMatch(/ERR_CONFLICT.*docker_stack_update/);
   });
