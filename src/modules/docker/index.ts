@@ -20,6 +20,7 @@ import { networkInspect, networkList, volumeInspect, volumeList } from './networ
 import { ComposeRunner } from './stacks/compose.ts';
 import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
 import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
+import { containerUpdate } from './update.ts';
 
 export const dockerTools = [
   containerList,
@@ -33,6 +34,7 @@ export const dockerTools = [
   containerPause,
   containerUnpause,
   containerRemove,
+  containerUpdate,
   imageList,
   imageInspect,
   imagePull,
