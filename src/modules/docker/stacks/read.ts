@@ -8,6 +8,7 @@ import { logWindow, readContainerLogs } from '../container-logs.ts';
 import { COMPOSE_PROJECT } from '../containers.ts';
 import { dockerTool } from '../context.ts';
 import { engineCall } from '../engine.ts';
+import { capLines } from '../logs.ts';
 import { git } from './git.ts';
 import { type Ctx, gitOptions, projectContainers, readMeta, STACK_NAME, stackDir } from './project.ts';
 
@@ -160,13 +161,16 @@ export const stackLogs = dockerTool({
         service ? `Stack "${name}" has no service "${service}".` : `No stack "${name}" with containers.`,
       );
     }
-    const lines = [];
+    const lines: { service: string; stream: 'stdout' | 'stderr'; text: string }[] = [];
     let truncated = false;
     for (const state of states) {
       const logs = await readContainerLogs(ctx, state.container, window);
       truncated ||= logs.truncated;
       for (const line of logs.lines) lines.push({ service: state.service, ...line });
     }
-    return { stack: name, lines, count: lines.length, truncated };
+    // Each container's lines are capped already; cap the whole answer too, keeping the newest per order read.
+    const capped = capLines(lines, ctx.docker.config.logs_max_bytes);
+    const kept = lines.slice(lines.length - capped.lines.length);
+    return { stack: name, lines: kept, count: kept.length, truncated: truncated || capped.truncated };
   },
 });
