@@ -52,10 +52,11 @@ describe('docker images, networks and volumes on a real engine', () => {
 
   it('prunes a dangling image', async () => {
     const source = await runContainer(prefix, 'committer', { start: false });
-    const { Id } = (await source.commit({})) as { Id: string };
+    const { Id } = (await source.commit({ changes: [`LABEL tw-test=${prefix}`] })) as { Id: string };
     const list = await h.ok('docker_image_list', { dangling: true });
     expect(list.images.map((i: { id: string }) => i.id)).toContain(Id.replace('sha256:', '').slice(0, 12));
-    const pruned = await h.ok('docker_image_prune');
+    // Only our own: other tests share this engine and may hold dangling images for a moment.
+    const pruned = await h.ok('docker_image_prune', { label: [`tw-test=${prefix}`] });
     expect(pruned.deleted).toContain(Id);
     await expect(engine.getImage(Id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });

@@ -21,9 +21,9 @@ const name = `${prefix}-svc`;
  */
 async function buildAndTag(changes: string[]): Promise<string> {
   const base = await engine.createContainer({ Image: BUSYBOX, Labels: { 'tw-test': prefix } });
-  const { Id } = (await base.commit({ changes })) as { Id: string };
+  // Tagged at commit, so it is never dangling (another test may prune dangling images meanwhile).
+  const { Id } = (await base.commit({ repo: `${prefix}-svc`, tag: 'current', changes })) as { Id: string };
   await base.remove();
-  await engine.getImage(Id).tag({ repo: `${prefix}-svc`, tag: 'current' });
   return Id;
 }
 

@@ -159,12 +159,21 @@ export const imagePrune = dockerTool({
   permission: 'docker:admin',
   risk: 'critical',
   idempotent: true,
-  input: z.object({}),
+  input: z.object({
+    label: z
+      .array(z.string().min(1).max(300))
+      .max(10)
+      .optional()
+      .describe('Only dangling images with these labels ("key" or "key=value")'),
+  }),
   output: z.object({ deleted: z.array(z.string()), reclaimed_bytes: z.number() }),
-  summarize: () => 'Remove every dangling image on this Docker engine.',
-  handler: async (_input, ctx) => {
+  summarize: ({ label }) =>
+    `Remove every dangling image on this Docker engine${label?.length ? ` labelled ${label.join(', ')}` : ''}.`,
+  handler: async ({ label }, ctx) => {
+    const filters: Record<string, string[]> = { dangling: ['true'] };
+    if (label?.length) filters.label = label;
     const result = await engineCall(ctx, 'prune images', (e) =>
-      e.pruneImages({ filters: { dangling: ['true'] }, abortSignal: ctx.signal }),
+      e.pruneImages({ filters, abortSignal: ctx.signal }),
     );
     return {
       deleted: (result.ImagesDeleted ?? []).flatMap((r) => (r.Deleted ? [r.Deleted] : [])),
