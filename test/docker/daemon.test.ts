@@ -52,4 +52,19 @@ describe('the Docker engine stopping and coming back', () => {
     expect(await h.ok('docker_container_list', { all: true })).toMatchObject({ count: 0 });
     expect((await h.ok('docker_image_list')).count).toBe(0);
   });
+
+  it('names the missing socket and the setting to fix', async () => {
+    const lost = await startDockerHarness({
+      config: { modules: { docker: { socket: '/tmp/tw-test-docker-no-such.sock' } } },
+    });
+    try {
+      const result = await lost.call('docker_container_list');
+      expect(result.content[0]!.text).toMatch(
+        /ERR_UPSTREAM_UNAVAILABLE\] No Docker socket at \/tmp\/tw-test-docker-no-such\.sock.*modules\.docker\.socket/,
+      );
+      expect((await lost.gw.gateway.health())['module.docker']).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await lost.close();
+    }
+  });
 });

@@ -19,8 +19,15 @@ const name = `${prefix}-svc`;
  * resolved locally). The pull step itself is covered against a loopback
  * registry address where nothing listens.
  */
-async function buildAndTag(changes: string[]): Promise<string> {
-  const base = await engine.createContainer({ Image: BUSYBOX, Labels: { 'tw-test': prefix } });
+async function buildAndTag(changes: string[], healthcheck?: string[]): Promise<string> {
+  // A commit takes the container's config as the image's: that is how the image gets a HEALTHCHECK.
+  const base = await engine.createContainer({
+    Image: BUSYBOX,
+    Labels: { 'tw-test': prefix },
+    ...(healthcheck
+      ? { Healthcheck: { Test: healthcheck, Interval: 500_000_000, Timeout: 1_000_000_000, Retries: 1 } }
+      : {}),
+  });
   // Tagged at commit, so it is never dangling (another test may prune dangling images meanwhile).
   const { Id } = (await base.commit({ repo: `${prefix}-svc`, tag: 'current', changes })) as { Id: string };
   await base.remove();
@@ -124,6 +131,25 @@ describe('docker_container_update on a real engine', () => {
     const leftovers = await engine.listContainers({ all: true, filters: { name: [`${name}-tw-previous`] } });
     expect(leftovers).toEqual([]);
     expect(JSON.stringify(await h.gw.auditRecords())).not.toContain('hunter2');
+  });
+
+  it('restores the previous container when the new one turns unhealthy', async () => {
+    const good = await engine.getContainer(name).inspect();
+    await buildAndTag(['CMD ["sleep", "3600"]', 'LABEL version=4'], ['CMD', 'false']);
+    const result = await h.call('docker_container_update', { container: name, pull: false });
+    expect(result.content[0]!.text).toMatch(
+      /failed: its healthcheck reports unhealthy.*previous container was restored/s,
+    );
+    const now = await engine.getContainer(name).inspect();
+    expect(now.Id).toBe(good.Id);
+    expect(now.State.Running).toBe(true);
+  });
+
+  it('waits for a healthcheck to pass and reports the container healthy', async () => {
+    const v5 = await buildAndTag(['CMD ["sleep", "3600"]', 'LABEL version=5'], ['CMD', 'true']);
+    const result = await h.ok('docker_container_update', { container: name, pull: false });
+    expect(result).toMatchObject({ updated: true, image_id: v5, health: 'healthy' });
+    expect((await engine.getContainer(name).inspect()).State.Health?.Status).toBe('healthy');
   });
 
   it('leaves the container untouched when the registry cannot be reached', async () => {
