@@ -48,6 +48,7 @@ async function exec(container: string, cmd: string[]): Promise<string> {
 describe('docker_container_update on a real engine', () => {
   let h: DockerHarness;
   let v1: string;
+  let anonymous: string;
 
   beforeAll(async () => {
     h = await startDockerHarness({
@@ -70,10 +71,17 @@ describe('docker_container_update on a real engine', () => {
       NetworkingConfig: { EndpointsConfig: { [`${prefix}-net`]: { Aliases: ['svc-alias'] } } },
     });
     await exec(name, ['sh', '-c', 'echo kept > /data/file; echo anon > /anon/file']);
+    anonymous = (await engine.getContainer(name).inspect()).Mounts.find((m) => m.Destination === '/anon')!
+      .Name!;
   });
   afterAll(async () => {
     await h?.close();
     await cleanup(prefix);
+    // After an update the anonymous volume is mounted by name, so removing the container no longer removes it.
+    await engine
+      .getVolume(anonymous)
+      .remove()
+      .catch(() => undefined);
   });
 
   it('recreates the container on the newer image with the same settings and data', async () => {
