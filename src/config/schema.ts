@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
+import { dockerConfig } from '../modules/docker/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
 import { tailscaleConfig } from '../modules/tailscale/config.ts';
 import { policyConfig } from '../policy/config.ts';
@@ -153,7 +154,10 @@ export const configSchema = z.strictObject({
   rate_limit: rateLimitSection,
   audit: auditSection,
   log: logSection,
-  modules: section({ system: systemConfig, tailscale: tailscaleConfig }, 'Per-module settings.'),
+  modules: section(
+    { system: systemConfig, docker: dockerConfig, tailscale: tailscaleConfig },
+    'Per-module settings.',
+  ),
 });
 
 export type Config = z.output<typeof configSchema>;

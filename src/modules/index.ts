@@ -1,6 +1,11 @@
+import { dockerModule } from './docker/index.ts';
 import { systemModule } from './system/index.ts';
 import { tailscaleModule } from './tailscale/index.ts';
 import type { ToolModule } from './types.ts';
 
 /** Every module the gateway ships, in the order their tools are listed. */
-export const allModules: readonly ToolModule[] = [systemModule as ToolModule, tailscaleModule as ToolModule];
+export const allModules: readonly ToolModule[] = [
+  systemModule as ToolModule,
+  dockerModule as ToolModule,
+  tailscaleModule as ToolModule,
+];

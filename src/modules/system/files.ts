@@ -158,11 +158,29 @@ export const filesSearch = systemTool({
     path: pathArg.describe('Directory (or single file) to search'),
     pattern: z.string().min(1).max(500).describe('Text to find'),
     regex: z.boolean().default(false).describe('Treat pattern as a JavaScript regular expression'),
-    ignore_case: z.boolean().default(true),
+    ignore_case: z.boolean().default(true).describe('Match regardless of letter case'),
     name: z.string().max(200).optional().describe('Only files whose name matches this glob, e.g. "*.log"'),
-    max_matches: z.number().int().min(1).max(1000).default(100),
-    max_files: z.number().int().min(1).max(10_000).default(1000),
-    max_depth: z.number().int().min(0).max(20).default(5),
+    max_matches: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Stop after this many matching lines'),
+    max_files: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1000)
+      .describe('Stop after reading this many files'),
+    max_depth: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(5)
+      .describe('How many directory levels below the start to descend'),
     format: formatArg,
   }),
   output: z.object({

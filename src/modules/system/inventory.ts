@@ -132,7 +132,7 @@ export const inventoryList = systemTool({
   permission: 'system:read',
   risk: 'low',
   input: z.object({
-    include_hidden: z.boolean().default(false),
+    include_hidden: z.boolean().default(false).describe('Also list items marked hidden'),
     include_absent: z.boolean().default(false).describe('Also items not seen in the last scan'),
     format: formatArg,
   }),
@@ -153,9 +153,14 @@ export const inventoryAnnotate = systemTool({
   idempotent: true,
   input: z.object({
     id: z.string().min(1).max(300).describe('Item id from inventory_list, e.g. "unit:nginx.service"'),
-    note: z.string().max(2000).nullable().optional(),
+    note: z
+      .string()
+      .max(2000)
+      .nullable()
+      .optional()
+      .describe('A note to keep with the item; null removes it'),
     app: z.string().max(100).nullable().optional().describe('The app this really is'),
-    hidden: z.boolean().optional(),
+    hidden: z.boolean().optional().describe('Hide (true) or show (false) the item in inventory_list'),
   }),
   output: itemSchema,
   handler: ({ id, note, app, hidden }, { system }) => {
@@ -207,7 +212,14 @@ export const inventoryIdentitySet = systemTool({
   risk: 'low',
   readOnly: false,
   idempotent: true,
-  input: z.object({ display_name: z.string().min(1).max(100).nullable() }),
+  input: z.object({
+    display_name: z
+      .string()
+      .min(1)
+      .max(100)
+      .nullable()
+      .describe('Name to show for this host; null returns to the hostname'),
+  }),
   output: identitySchema,
   handler: ({ display_name }, ctx) => {
     ctx.system.inventory.setIdentityValue('display_name', display_name);

@@ -53,7 +53,7 @@ const queryInput = {
   unit: z.string().max(255).optional().describe('Only this systemd unit'),
   identifier: z.string().max(100).optional().describe('Only this syslog identifier (e.g. "sshd", "kernel")'),
   since: z.string().max(40).optional().describe('e.g. "1h ago", "today", "2026-01-31 12:00"'),
-  until: z.string().max(40).optional(),
+  until: z.string().max(40).optional().describe('End of the window (same forms as since; default: now)'),
   priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
   grep: z.string().max(200).optional().describe('Only messages matching this pattern'),
 };
@@ -86,7 +86,7 @@ export const logsQuery = systemTool({
   risk: 'low',
   input: z.object({
     ...queryInput,
-    lines: z.number().int().min(1).max(5000).default(200),
+    lines: z.number().int().min(1).max(5000).default(200).describe('At most this many lines, newest kept'),
     format: formatArg,
   }),
   output: z.object({

@@ -16,8 +16,14 @@ export const netTcpCheck = systemTool({
   description: 'Whether a TCP port on a host accepts connections, and how long the connect took.',
   input: z.object({
     host: hostArg,
-    port: portArg,
-    timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+    port: portArg.describe('TCP port to connect to'),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(3000)
+      .describe('Give up after this many milliseconds'),
   }),
   output: z.object({
     host: z.string(),
@@ -43,7 +49,7 @@ export const netPing = systemTool({
     'Round-trip times to a host with the system ping (ICMP); when ping is unavailable, TCP connects to a port (default 443) instead.',
   input: z.object({
     host: hostArg,
-    count: z.number().int().min(1).max(10).default(3),
+    count: z.number().int().min(1).max(10).default(3).describe('How many probes to send'),
     tcp_port: portArg.default(443).describe('Port for the TCP fallback'),
   }),
   output: z.object({
@@ -107,7 +113,7 @@ export const netDnsLookup = systemTool({
     'DNS records of a name (A, AAAA, MX, TXT, SRV, CNAME, NS) or the PTR name of an address, via the system resolvers.',
   input: z.object({
     name: z.string().min(1).max(253).describe('Name to look up, or an IP address for PTR'),
-    type: z.enum(RECORD_TYPES).default('A'),
+    type: z.enum(RECORD_TYPES).default('A').describe('Record type to ask for'),
   }),
   output: z.object({ name: z.string(), type: z.string(), records: z.array(z.string()) }),
   handler: async ({ name, type }, { system }) => {
@@ -147,9 +153,15 @@ export const netTlsCheck = systemTool({
     'The TLS certificate a host presents: subject, SANs, issuer, the chain, whether it verifies, and days until expiry.',
   input: z.object({
     host: hostArg,
-    port: portArg.default(443),
+    port: portArg.default(443).describe('TCP port of the TLS service'),
     servername: z.string().max(253).optional().describe('SNI name (default: host, when it is a name)'),
-    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(5000)
+      .describe('Give up after this many milliseconds'),
   }),
   output: z.object({
     host: z.string(),
@@ -195,10 +207,28 @@ export const netHttpProbe = systemTool({
     'GET or HEAD a URL with a timeout and a body cap; redirects are followed only after each new target passes the address guard.',
   input: z.object({
     url: z.url({ protocol: /^https?$/ }).describe('http:// or https:// URL'),
-    method: z.enum(['GET', 'HEAD']).default('GET'),
-    timeout_ms: z.number().int().min(100).max(30_000).default(5000),
-    max_bytes: z.number().int().min(0).max(1_048_576).default(65_536),
-    max_redirects: z.number().int().min(0).max(10).default(5),
+    method: z.enum(['GET', 'HEAD']).default('GET').describe('HTTP method (only safe ones)'),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(5000)
+      .describe('Give up after this many milliseconds'),
+    max_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_048_576)
+      .default(65_536)
+      .describe('Keep at most this many bytes of the body'),
+    max_redirects: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(5)
+      .describe('Follow at most this many redirects (each one checked again)'),
   }),
   output: z.object({
     final_url: z.string(),
@@ -227,7 +257,10 @@ export const netTraceroute = systemTool({
   name: 'net_traceroute',
   title: 'Network: Traceroute',
   description: 'The hops to a host, with the system traceroute (when it is installed).',
-  input: z.object({ host: hostArg, max_hops: z.number().int().min(1).max(64).default(20) }),
+  input: z.object({
+    host: hostArg,
+    max_hops: z.number().int().min(1).max(64).default(20).describe('Stop after this many hops'),
+  }),
   output: z.object({
     host: z.string(),
     address: z.string(),

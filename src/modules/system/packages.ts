@@ -94,7 +94,7 @@ export const packagesList = systemTool({
   risk: 'low',
   input: z.object({
     contains: z.string().max(100).optional().describe('Only packages whose name contains this'),
-    limit: z.number().int().min(1).max(10_000).default(500),
+    limit: z.number().int().min(1).max(10_000).default(500).describe('At most this many packages'),
     format: formatArg,
   }),
   output: z.object({

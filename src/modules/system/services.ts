@@ -185,9 +185,13 @@ export const serviceLogs = systemTool({
   risk: 'low',
   input: z.object({
     unit: unitArg,
-    since: z.string().max(40).optional(),
-    until: z.string().max(40).optional(),
-    lines: z.number().int().min(1).max(5000).default(100),
+    since: z
+      .string()
+      .max(40)
+      .optional()
+      .describe('Start of the window, e.g. "1h ago", "today", "2026-01-31 12:00"'),
+    until: z.string().max(40).optional().describe('End of the window (same forms as since; default: now)'),
+    lines: z.number().int().min(1).max(5000).default(100).describe('At most this many lines, newest kept'),
     priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
     grep: z.string().max(200).optional().describe('Only messages matching this (PCRE) pattern'),
     format: formatArg,

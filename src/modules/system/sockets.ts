@@ -67,7 +67,10 @@ export const netSockets = systemTool({
   risk: 'moderate',
   readOnly: true,
   input: z.object({
-    kind: z.enum(['listening', 'established']).default('listening'),
+    kind: z
+      .enum(['listening', 'established'])
+      .default('listening')
+      .describe('Listening sockets, or established connections'),
     port: z
       .number()
       .int()

@@ -1,0 +1,36 @@
+import { bool, bytes, duration, list, section, str } from '../../config/fields.ts';
+
+export const dockerConfig = section(
+  {
+    enabled: bool(true, { description: 'Expose the Docker module (containers, images, networks, stacks).' }),
+    socket: str('/var/run/docker.sock', {
+      description:
+        'Path of the Docker engine socket. The gateway user needs access to it (usually membership of the "docker" group).',
+      env: 'TAILWARDEN_DOCKER_SOCKET',
+    }),
+    stacks_dir: str('', {
+      description:
+        'Where compose stacks deployed from git are cloned (<stacks_dir>/<stack name>). Empty: "stacks" in the state directory.',
+    }),
+    allowed_git_hosts: list([], {
+      description:
+        'Repository hosts stacks may be deployed from (e.g. github.com, git.home.lan). "local" allows file:// URLs and local paths. Empty: deploying from git is refused.',
+    }),
+    compose_timeout: duration('4m', {
+      description: 'Upper bound on one docker compose run (up, pull, down); it is killed after this.',
+    }),
+    git_timeout: duration('2m', { description: 'Upper bound on one git run (clone, fetch).' }),
+    logs_max_bytes: bytes('256KiB', {
+      description: 'Most log text one logs call returns; older lines are dropped beyond it.',
+    }),
+    update_health_timeout: duration('60s', {
+      description:
+        'After an update recreates a container, how long to wait for it to be running (and healthy, when it has a healthcheck) before rolling back.',
+    }),
+    update_settle: duration('3s', {
+      description:
+        'After an update starts the new container, how long it must stay running before the update counts as good.',
+    }),
+  },
+  'Docker module: the Docker engine on this host, through its socket.',
+);

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { defineModule, type ToolModule } from '../types.ts';
+import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
+import { containerStats } from './container-stats.ts';
+import { containerInspect, containerList } from './containers.ts';
+import type { DockerContext } from './context.ts';
+import { dockerError } from './errors.ts';
+import { imageInspect, imageList, imagePrune, imagePull, imageRemove } from './images.ts';
+import {
+  containerPause,
+  containerRemove,
+  containerRestart,
+  containerStart,
+  containerStop,
+  containerUnpause,
+} from './lifecycle.ts';
+import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
+import { ComposeRunner } from './stacks/compose.ts';
+import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
+import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
+import { containerUpdate } from './update.ts';
+
+export const dockerTools = [
+  containerList,
+  containerInspect,
+  containerStats,
+  containerLogs,
+  containerLogsAnalyze,
+  containerStart,
+  containerStop,
+  containerRestart,
+  containerPause,
+  containerUnpause,
+  containerRemove,
+  containerUpdate,
+  imageList,
+  imageInspect,
+  imagePull,
+  imageRemove,
+  imagePrune,
+  networkList,
+  networkInspect,
+  volumeList,
+  volumeInspect,
+  stackList,
+  stackStatus,
+  stackLogs,
+  stackDeploy,
+  stackUpdate,
+  stackDown,
+  stackRemove,
+] as const;
+
+export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContext>({
+  id: 'docker',
+  title: 'Docker',
+  enabled: (config) => config.modules.docker.enabled,
+  tools: dockerTools,
+  start({ config }) {
+    const settings = config.modules.docker;
+    // No client-side timeout: calls are bounded by the call's abort signal instead.
+    const engine = new Docker({ socketPath: settings.socket });
+    const context: DockerContext = {
+      docker: {
+        engine,
+        config: settings,
+        stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
+        compose: new ComposeRunner(settings.socket, settings.compose_timeout),
+      },
+    };
+    return {
+      context,
+      async health() {
+        try {
+          await engine.ping({ abortSignal: AbortSignal.timeout(5000) } as never);
+          return { status: 'ok' as const };
+        } catch (error) {
+          return {
+            status: 'unavailable' as const,
+            detail: dockerError(error, 'ping', settings.socket).message,
+          };
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,74 @@
+import { parseDuration } from '../../config/fields.ts';
+import { GatewayError } from '../../errors.ts';
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface LogLine {
+  stream: LogStream;
+  text: string;
+}
+
+/**
+ * Split the engine's multiplexed log body into lines. Without a TTY every frame
+ * has an 8-byte header: stream (1 = stdout, 2 = stderr), 3 zero bytes, and the
+ * payload length (big-endian). With a TTY the body is raw stdout.
+ */
+export function demuxLogs(body: Buffer, tty: boolean): LogLine[] {
+  if (tty) return splitLines(body.toString('utf8'), 'stdout');
+  const pending: Record<LogStream, string> = { stdout: '', stderr: '' };
+  const lines: LogLine[] = [];
+  let offset = 0;
+  while (offset + 8 <= body.length) {
+    const kind = body[offset];
+    const size = body.readUInt32BE(offset + 4);
+    const payload = body.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+    const stream: LogStream = kind === 2 ? 'stderr' : 'stdout';
+    const text = pending[stream] + payload;
+    const parts = text.split('\n');
+    pending[stream] = parts.pop() ?? '';
+    for (const part of parts) lines.push({ stream, text: part.replace(/\r$/, '') });
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    if (pending[stream]) lines.push({ stream, text: pending[stream] });
+  }
+  return lines;
+}
+
+function splitLines(text: string, stream: LogStream): LogLine[] {
+  const parts = text.split('\n');
+  if (parts.at(-1) === '') parts.pop();
+  return parts.map((part) => ({ stream, text: part.replace(/\r$/, '') }));
+}
+
+/**
+ * `since`/`until` as the caller writes them: an ISO date ("2025-01-31T10:00:00Z"),
+ * or an age ("15m", "2h", "1d" — that long ago). Returns unix seconds.
+ */
+export function parseLogTime(value: string, field: string, now = Date.now()): number {
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(trimmed)) {
+    return Math.floor((now - parseDuration(trimmed)) / 1000);
+  }
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) {
+    throw new GatewayError(
+      'ERR_INPUT_REJECTED',
+      `${field} "${value}" is neither a date (2025-01-31T10:00:00Z) nor an age (15m, 2h, 1d).`,
+    );
+  }
+  return Math.floor(date / 1000);
+}
+
+/** Keep the newest lines that fit in `maxBytes`; say whether anything was dropped. */
+export function capLines(lines: LogLine[], maxBytes: number): { lines: LogLine[]; truncated: boolean } {
+  let total = 0;
+  let start = lines.length;
+  while (start > 0) {
+    const size = Buffer.byteLength(lines[start - 1]!.text) + 1;
+    if (total + size > maxBytes) break;
+    total += size;
+    start -= 1;
+  }
+  return { lines: lines.slice(start), truncated: start > 0 };
+}

@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { GatewayError } from '../../../errors.ts';
+import { dockerTool } from '../context.ts';
+import { checkRef, checkRepository, commitLog, git, resolveRef } from './git.ts';
+import {
+  type Ctx,
+  compose,
+  composeFile,
+  gitOptions,
+  projectContainers,
+  readMeta,
+  type ServiceState,
+  stackDir,
+  writeMeta,
+} from './project.ts';
+
+const stackName = z
+  .string()
+  .min(1)
+  .max(63)
+  .describe('Stack (compose project) name: lowercase letters, digits, - and _');
+const serviceRow = z.object({
+  service: z.string(),
+  container: z.string(),
+  state: z.string(),
+  image: z.string(),
+});
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envFileText(environment: Record<string, string>): string {
+  return Object.entries(environment)
+    .map(([key, value]) => {
+      if (!ENV_NAME.test(key))
+        throw new GatewayError('ERR_INPUT_REJECTED', `Environment name "${key}" is not valid.`);
+      if (/[\r\n]/.test(value))
+        throw new GatewayError('ERR_INPUT_REJECTED', `The value of ${key} has a line break.`);
+      return `${key}=${value}\n`;
+    })
+    .join('');
+}
+
+const services = (states: ServiceState[]) =>
+  states.map(({ service, container, state, image }) => ({ service, container, state, image }));
+
+async function checkout(ctx: Ctx, dir: string, ref: string | undefined): Promise<string> {
+  const options = gitOptions(ctx);
+  const commit = await resolveRef(dir, ref, options);
+  await git(['checkout', '--quiet', '--force', '--detach', commit], dir, options);
+  return commit;
+}
+
+export const stackDeploy = dockerTool({
+  name: 'docker_stack_deploy',
+  title: 'Docker: Deploy stack from git',
+  description:
+    "Clone a git repository into <stacks dir>/<name>, write the given environment to the stack's .env, check the compose file, and run `docker compose up -d`, streaming its output as progress. Only hosts in modules.docker.allowed_git_hosts.",
+  permission: 'docker:admin',
+  risk: 'critical',
+  openWorld: true,
+  sensitive: ['environment'],
+  input: z.object({
+    name: stackName,
+    repository: z
+      .string()
+      .min(1)
+      .max(500)
+      .describe('https://host/owner/repo.git, git@host:owner/repo.git, or file:///path'),
+    ref: z.string().max(200).optional().describe('Branch, tag or commit (default: the default branch)'),
+    compose_file: z
+      .string()
+      .max(300)
+      .optional()
+      .describe(
+        'Path of the compose file inside the repository (default: compose.yaml, docker-compose.yml, …)',
+      ),
+    environment: z
+      .record(z.string(), z.string().max(10_000))
+      .optional()
+      .describe("Values written to the stack's .env (kept out of the audit log)"),
+  }),
+  output: z.object({
+    stack: z.string(),
+    commit: z.string(),
+    compose_file: z.string(),
+    services: z.array(serviceRow),
+  }),
+  summarize: ({ name, repository, ref }) =>
+    `Deploy stack "${name}" from ${repository}${ref ? ` at ${ref}` : ''} and start it.`,
+  handler: async ({ name, repository, ref, compose_file, environment }, ctx) => {
+    const dir = stackDir(ctx, name);
+    checkRepository(repository, ctx.docker.config.allowed_git_hosts);
+    if (ref) checkRef(ref);
+    const envText = environment ? envFileText(environment) : undefined;
+    if (existsSync(dir)) {
+      throw new GatewayError(
+        'ERR_CONFLICT',
+        `Stack "${name}" is already deployed in ${dir}. Use docker_stack_update, or docker_stack_remove first.`,
+      );
+    }
+    if ((await projectContainers(ctx, name)).length > 0) {
+      throw new GatewayError(
+        'ERR_CONFLICT',
+        `A compose project "${name}" already runs on this engine (not deployed by the gateway). Choose another name.`,
+      );
+    }
+    await mkdir(ctx.docker.stacksDir, { recursive: true, mode: 0o750 });
+    const options = gitOptions(ctx);
+    let file: string;
+    let commit: string;
+    try {
+      await ctx.progress({ progress: 0, message: `cloning ${repository}` });
+      await git(['clone', '--quiet', '--no-checkout', '--', repository, dir], undefined, options);
+      commit = await checkout(ctx, dir, ref);
+      file = await composeFile(dir, compose_file);
+      if (envText !== undefined) await writeFile(join(dir, '.env'), envText, { mode: 0o600 });
+      await appendFile(join(dir, '.git', 'info', 'exclude'), '\n/.env\n');
+      await writeMeta(dir, { repository, ref: ref ?? '', composeFile: relative(dir, file) }, options);
+      await compose(ctx, name, dir, file, ['config', '--quiet'], 'compose config');
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true }); // nothing runs yet: leave no half-made stack behind
+      throw error;
+    }
+    await compose(ctx, name, dir, file, ['up', '-d', '--remove-orphans'], `Starting stack "${name}"`);
+    return {
+      stack: name,
+      commit,
+      compose_file: relative(dir, file),
+      services: services(await projectContainers(ctx, name)),
+    };
+  },
+});
+
+async function managedStack(ctx: Ctx, name: string) {
+  const dir = stackDir(ctx, name);
+  if (!existsSync(join(dir, '.git'))) {
+    const running = (await projectContainers(ctx, name)).length > 0;
+    throw new GatewayError(
+      'ERR_NOT_FOUND',
+      running
+        ? `Stack "${name}" was not deployed by the gateway (no checkout in ${ctx.docker.stacksDir}); manage it where it was started.`
+        : `No stack "${name}". List stacks with docker_stack_list.`,
+    );
+  }
+  const meta = await readMeta(dir, gitOptions(ctx));
+  return { dir, meta, file: join(dir, meta.composeFile) };
+}
+
+export const stackUpdate = dockerTool({
+  name: 'docker_stack_update',
+  title: 'Docker: Update stack',
+  description:
+    "Fetch the stack's repository, check out its ref (or a new one), pull images, and `docker compose up -d`. Reports the commits that came in and the services whose image changed.",
+  permission: 'docker:admin',
+  risk: 'critical',
+  openWorld: true,
+  input: z.object({
+    name: stackName,
+    ref: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Switch to this branch, tag or commit (default: the one deployed)'),
+    pull: z
+      .boolean()
+      .default(true)
+      .describe('Pull newer images before starting (false: use local images only)'),
+  }),
+  output: z.object({
+    stack: z.string(),
+    from_commit: z.string(),
+    to_commit: z.string(),
+    commits: z.array(z.string()).describe('"<short id> <subject>", newest first'),
+    images_changed: z.array(z.object({ service: z.string(), from: z.string(), to: z.string() })),
+    services: z.array(serviceRow),
+  }),
+  summarize: ({ name, ref }) =>
+    `Update stack "${name}"${ref ? ` to ${ref}` : ''} from git and recreate changed services.`,
+  handler: async ({ name, ref, pull }, ctx) => {
+    const { dir, meta } = await managedStack(ctx, name);
+    if (ref) checkRef(ref);
+    checkRepository(meta.repository, ctx.docker.config.allowed_git_hosts);
+    const options = gitOptions(ctx);
+    const wanted = ref ?? (meta.ref || undefined);
+    await ctx.progress({ progress: 0, message: 'fetching' });
+    await git(['fetch', '--quiet', '--prune', '--tags', '--force', 'origin'], dir, options);
+    const from = await git(['rev-parse', 'HEAD'], dir, options);
+    const to = await checkout(ctx, dir, wanted);
+    let file: string;
+    try {
+      file = await composeFile(dir, meta.composeFile);
+      await compose(ctx, name, dir, file, ['config', '--quiet'], 'compose config');
+    } catch (error) {
+      await git(['checkout', '--quiet', '--force', '--detach', from], dir, options); // keep what runs matching the checkout
+      throw error;
+    }
+    if (ref) await git(['config', 'tailwarden.ref', ref], dir, options);
+    const before = new Map((await projectContainers(ctx, name)).map((s) => [s.service, s]));
+    if (pull) await compose(ctx, name, dir, file, ['pull'], `Pulling images of stack "${name}"`);
+    await compose(ctx, name, dir, file, ['up', '-d', '--remove-orphans'], `Starting stack "${name}"`);
+    const after = await projectContainers(ctx, name);
+    const images_changed = after
+      .filter((s) => before.get(s.service)?.image_id !== s.image_id)
+      .map((s) => ({ service: s.service, from: before.get(s.service)?.image ?? '', to: s.image }));
+    return {
+      stack: name,
+      from_commit: from,
+      to_commit: to,
+      commits: await commitLog(dir, from, to, options),
+      images_changed,
+      services: services(after),
+    };
+  },
+});
+
+const downInput = z.object({
+  name: stackName,
+  volumes: z.boolean().default(false).describe("Also delete the stack's named volumes (their data is lost)"),
+});
+
+async function down(ctx: Ctx, name: string, volumes: boolean) {
+  const { dir, file } = await managedStack(ctx, name);
+  await compose(
+    ctx,
+    name,
+    dir,
+    file,
+    ['down', '--remove-orphans', ...(volumes ? ['--volumes'] : [])],
+    `Stopping stack "${name}"`,
+  );
+  return dir;
+}
+
+export const stackDown = dockerTool({
+  name: 'docker_stack_down',
+  title: 'Docker: Take stack down',
+  description:
+    "Stop and remove the stack's containers and networks (`docker compose down`). Volumes are kept unless volumes is true. The checkout stays for a later update.",
+  permission: 'docker:admin',
+  risk: 'critical',
+  input: downInput,
+  output: z.object({ stack: z.string(), volumes_removed: z.boolean() }),
+  summarize: ({ name, volumes }) => `Take stack "${name}" down${volumes ? ' and delete its volumes' : ''}.`,
+  handler: async ({ name, volumes }, ctx) => {
+    await down(ctx, name, volumes);
+    return { stack: name, volumes_removed: volumes };
+  },
+});
+
+export const stackRemove = dockerTool({
+  name: 'docker_stack_remove',
+  title: 'Docker: Remove stack',
+  description:
+    'Take the stack down and delete its checkout (and its .env). Volumes are kept unless volumes is true.',
+  permission: 'docker:admin',
+  risk: 'critical',
+  input: downInput,
+  output: z.object({ stack: z.string(), volumes_removed: z.boolean(), removed_dir: z.string() }),
+  summarize: ({ name, volumes }) =>
+    `Remove stack "${name}" and its checkout${volumes ? ', deleting its volumes' : ''}.`,
+  handler: async ({ name, volumes }, ctx) => {
+    const dir = await down(ctx, name, volumes);
+    await rm(dir, { recursive: true, force: true });
+    return { stack: name, volumes_removed: volumes, removed_dir: dir };
+  },
+});

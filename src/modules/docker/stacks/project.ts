@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { GatewayError } from '../../../errors.ts';
+import type { ToolContext } from '../../../mcp/tool.ts';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../containers.ts';
+import type { DockerContext } from '../context.ts';
+import { containerName, engineCall } from '../engine.ts';
+import { type GitOptions, git } from './git.ts';
+import { lastLines } from './run.ts';
+
+export type Ctx = ToolContext & DockerContext;
+
+export const STACK_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
+
+/** A stack name is a compose project name and a directory name: no path segments, ever. */
+export function stackDir(ctx: Ctx, name: string): string {
+  if (!STACK_NAME.test(name)) {
+    throw new GatewayError(
+      'ERR_INPUT_REJECTED',
+      `Stack name "${name}" is not allowed: use lowercase letters, digits, "-" and "_" (starting with a letter or digit, at most 63).`,
+    );
+  }
+  return join(ctx.docker.stacksDir, name);
+}
+
+/** The compose file inside the checkout; refuses paths (or symlinks) that leave it. */
+export async function composeFile(dir: string, path: string | undefined): Promise<string> {
+  if (path === undefined) {
+    const found = DEFAULT_FILES.find((f) => existsSync(join(dir, f)));
+    if (!found) {
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `The repository has none of ${DEFAULT_FILES.join(', ')} at its top; pass compose_file with the path of the compose file inside it.`,
+      );
+    }
+    return join(dir, found);
+  }
+  const clean = normalize(path);
+  if (isAbsolute(clean) || clean === '..' || clean.startsWith(`..${sep}`)) {
+    throw new GatewayError(
+      'ERR_INPUT_REJECTED',
+      `compose_file "${path}" must be a relative path inside the repository.`,
+    );
+  }
+  const full = join(dir, clean);
+  const real = await realpath(full).catch(() => {
+    throw new GatewayError('ERR_INPUT_REJECTED', `The repository has no file "${path}".`);
+  });
+  const root = await realpath(dir);
+  if (relative(root, real).startsWith('..') || isAbsolute(relative(root, real))) {
+    throw new GatewayError('ERR_INPUT_REJECTED', `compose_file "${path}" points outside the repository.`);
+  }
+  return full;
+}
+
+export interface StackMeta {
+  repository: string;
+  ref: string;
+  composeFile: string;
+}
+
+/** Deployment facts live in the checkout's own git config, so they move with it. */
+export async function writeMeta(dir: string, meta: StackMeta, options: GitOptions): Promise<void> {
+  await git(['config', 'tailwarden.repository', meta.repository], dir, options);
+  await git(['config', 'tailwarden.ref', meta.ref], dir, options);
+  await git(['config', 'tailwarden.composefile', meta.composeFile], dir, options);
+}
+
+export async function readMeta(dir: string, options: GitOptions): Promise<StackMeta> {
+  const read = (key: string) => git(['config', '--get', key], dir, options).catch(() => '');
+  return {
+    repository: await read('tailwarden.repository'),
+    ref: await read('tailwarden.ref'),
+    composeFile: await read('tailwarden.composefile'),
+  };
+}
+
+/** Arguments that select the project: name, file, directory, and the stack's .env when there is one. */
+export function projectArgs(name: string, dir: string, file: string): string[] {
+  const envFile = join(dir, '.env');
+  return [
+    '-p',
+    name,
+    '-f',
+    file,
+    '--project-directory',
+    dirname(file),
+    ...(existsSync(envFile) ? ['--env-file', envFile] : []),
+  ];
+}
+
+/** Run a compose subcommand for a stack; its output streams as progress; a failure carries compose's own words. */
+export async function compose(
+  ctx: Ctx,
+  name: string,
+  dir: string,
+  file: string,
+  args: string[],
+  what: string,
+): Promise<string> {
+  let lines = 0;
+  const result = await ctx.docker.compose.run([...projectArgs(name, dir, file), ...args], {
+    cwd: dirname(file),
+    signal: ctx.signal,
+    onLine: (line) => {
+      lines += 1;
+      void ctx.progress({ progress: lines, message: line.slice(0, 300) });
+    },
+  });
+  if (result.code !== 0) {
+    const text = lastLines(result.stderr || result.stdout);
+    const code = args[0] === 'config' ? 'ERR_INPUT_REJECTED' : 'ERR_UPSTREAM_FAILED';
+    const prefix = args[0] === 'config' ? 'The compose file is invalid' : `${what} failed`;
+    throw new GatewayError(code, `${prefix}:\n${text}`);
+  }
+  return result.stdout;
+}
+
+export interface ServiceState {
+  service: string;
+  container: string;
+  state: string;
+  status: string;
+  health: string;
+  image: string;
+  image_id: string;
+}
+
+/** Every container of a compose project, as the engine labels them. */
+export async function projectContainers(ctx: Ctx, project: string): Promise<ServiceState[]> {
+  const list = await engineCall(ctx, `containers of stack ${project}`, (e) =>
+    e.listContainers({
+      all: true,
+      filters: { label: [`${COMPOSE_PROJECT}=${project}`] },
+      abortSignal: ctx.signal,
+    }),
+  );
+  return list
+    .map((c) => ({
+      service: c.Labels?.[COMPOSE_SERVICE] ?? '',
+      container: containerName(c.Names[0]),
+      state: c.State,
+      status: c.Status,
+      health: /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace('health: ', '') ?? '',
+      image: c.Image,
+      image_id: c.ImageID,
+    }))
+    .sort((a, b) => a.service.localeCompare(b.service) || a.container.localeCompare(b.container));
+}
+
+export function gitOptions(ctx: Ctx): GitOptions {
+  const protocols = ['https', 'ssh'];
+  if (ctx.docker.config.allowed_git_hosts.some((h) => h.toLowerCase() === 'local')) protocols.push('file');
+  return { signal: ctx.signal, timeoutMs: ctx.docker.config.git_timeout, protocols };
+}
