@@ -1,0 +1,135 @@
+import { Client, type ClientChannel } from 'ssh2';
+import { GatewayError } from '../../errors.ts';
+import { fingerprintOf } from './hosts.ts';
+
+export interface ExecOptions {
+  timeout: number;
+  outputCap: number;
+  signal: AbortSignal;
+}
+
+export interface ExecResult {
+  exit_code: number | null;
+  exit_signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  duration_ms: number;
+}
+
+/** Run one exec string on an open connection, with a deadline and a cap on the output kept. */
+export function execOn(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+  const started = performance.now();
+  return new Promise<ExecResult>((resolve, reject) => {
+    client.exec(command, (error, channel) => {
+      if (error) {
+        return reject(
+          new GatewayError('ERR_UPSTREAM_FAILED', 'The host refused to start the command.', { cause: error }),
+        );
+      }
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      let exitCode: number | null = null;
+      let exitSignal: string | null = null;
+      let settled = false;
+
+      const stop = (channelToStop: ClientChannel) => {
+        // Ask sshd to kill the process, then close the channel in any case.
+        try {
+          channelToStop.signal('KILL');
+        } catch {
+          // the channel may already be closing; closing below is what matters
+        }
+        channelToStop.close();
+      };
+      const finish = (failure?: GatewayError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        if (failure) return reject(failure);
+        resolve({
+          exit_code: exitCode,
+          exit_signal: exitSignal,
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          truncated,
+          duration_ms: Math.round(performance.now() - started),
+        });
+      };
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        if (truncated) return;
+        const room = options.outputCap - kept;
+        if (chunk.length > room) {
+          into.push(chunk.subarray(0, room));
+          kept = options.outputCap;
+          truncated = true;
+          stop(channel);
+          return;
+        }
+        into.push(chunk);
+        kept += chunk.length;
+      };
+      const timer = setTimeout(() => {
+        stop(channel);
+        finish(
+          new GatewayError(
+            'ERR_TIMEOUT',
+            `The command did not finish within ${options.timeout} ms and was stopped.`,
+          ),
+        );
+      }, options.timeout);
+      const onAbort = () => {
+        stop(channel);
+        finish(new GatewayError('ERR_TIMEOUT', 'The call was cancelled; the remote command was stopped.'));
+      };
+      if (options.signal.aborted) return onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+
+      channel.on('data', collect(stdout));
+      channel.stderr.on('data', collect(stderr));
+      channel.on('exit', (code: number | null, signalName?: string) => {
+        exitCode = typeof code === 'number' ? code : null;
+        exitSignal = signalName ?? null;
+      });
+      channel.on('close', () => finish());
+      channel.on('error', (err: Error) =>
+        finish(new GatewayError('ERR_UPSTREAM_FAILED', 'The SSH channel failed.', { cause: err })),
+      );
+    });
+  });
+}
+
+/**
+ * Learn a server's host key without authenticating: the handshake is stopped
+ * right after the key is presented, so no credential reaches an unverified host.
+ */
+export function probeHostKey(
+  address: string,
+  port: number,
+  timeout: number,
+): Promise<{ fingerprint: string; latency_ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let fingerprint: string | undefined;
+    client.on('error', (error) => {
+      client.end();
+      if (fingerprint)
+        resolve({ fingerprint, latency_ms: Math.round(performance.now() - started) });
+      else reject(error);
+    });
+    client.connect({
+      host: address,
+      port,
+      username: 'tailwarden-probe',
+      readyTimeout: timeout,
+      hostVerifier: (key: Buffer) => {
+        fingerprint = fingerprintOf(key);
+        return false;
+      },
+    });
+  });
+}
