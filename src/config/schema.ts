@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sshConfig } from '../modules/ssh/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
 import { policyConfig } from '../policy/config.ts';
 import { DEFAULT_ROLES, isPermission } from '../policy/permissions.ts';
@@ -146,7 +147,7 @@ export const configSchema = z.strictObject({
   rate_limit: rateLimitSection,
   audit: auditSection,
   log: logSection,
-  modules: section({ system: systemConfig }, 'Per-module settings.'),
+  modules: section({ system: systemConfig, ssh: sshConfig }, 'Per-module settings.'),
 });
 
 export type Config = z.output<typeof configSchema>;

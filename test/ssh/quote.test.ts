@@ -22,7 +22,7 @@ const HOSTILE = [
   'a\rb',
   'tab\there',
   '$HOME',
-  '${PATH}',
+  '$'.concat('{PATH}'),
   '*',
   '?',
   '[a-z]',

@@ -112,7 +112,9 @@ export async function startSshd(options: { address?: string; userKeyFile?: strin
     userKeyFile,
     user: 'root',
     async start() {
-      const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       proc.stderr?.on('data', () => undefined);
       child = proc;
       await waitForBanner(address, port, proc);

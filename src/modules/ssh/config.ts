@@ -12,7 +12,10 @@ export const hostEntry = z.strictObject({
     .describe('Short name used in tools and the CLI.'),
   address: z.string().min(1).describe('Tailnet name (nas.example.ts.net) or IP address.'),
   port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a plain user name').default('tailwarden'),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a plain user name')
+    .default('tailwarden'),
   key_file: z.string().min(1).describe('Private key (OpenSSH or PEM) the gateway logs in with.'),
   host_key: z
     .string()

@@ -117,8 +117,7 @@ export function probeHostKey(
     let fingerprint: string | undefined;
     client.on('error', (error) => {
       client.end();
-      if (fingerprint)
-        resolve({ fingerprint, latency_ms: Math.round(performance.now() - started) });
+      if (fingerprint) resolve({ fingerprint, latency_ms: Math.round(performance.now() - started) });
       else reject(error);
     });
     client.connect({

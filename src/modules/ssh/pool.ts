@@ -43,9 +43,13 @@ export function translateConnectError(host: ResolvedHost, error: unknown): Gatew
       cause: error,
     });
   if (/timed out/i.test(err.message ?? '') || err.code === 'ETIMEDOUT')
-    return new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `${where} did not answer within the connect timeout.`, {
-      cause: error,
-    });
+    return new GatewayError(
+      'ERR_UPSTREAM_UNAVAILABLE',
+      `${where} did not answer within the connect timeout.`,
+      {
+        cause: error,
+      },
+    );
   return new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `${where} could not be reached over SSH.`, {
     cause: error,
   });
@@ -88,7 +92,11 @@ export class SshPool {
   }
 
   /** Run `work` with a connection to the host, holding one of its concurrency slots meanwhile. */
-  async withConnection<T>(name: string, signal: AbortSignal, work: (client: Client) => Promise<T>): Promise<T> {
+  async withConnection<T>(
+    name: string,
+    signal: AbortSignal,
+    work: (client: Client) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new GatewayError('ERR_UPSTREAM_UNAVAILABLE', 'The SSH pool is shut down.');
     const host = this.hosts.get(name);
     const slot = this.slot(name);
@@ -107,7 +115,12 @@ export class SshPool {
     const slot = this.slots.get(name);
     if (!slot) return { connected: false, down: false, active: 0 };
     const down = slot.downUntil > Date.now();
-    return { connected: !!slot.client, down, active: slot.active, ...(down ? { reason: slot.downReason } : {}) };
+    return {
+      connected: !!slot.client,
+      down,
+      active: slot.active,
+      ...(down ? { reason: slot.downReason } : {}),
+    };
   }
 
   private failFastIfDown(host: ResolvedHost, slot: HostSlot): void {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { GatewayError } from '../../../errors.ts';
-import type { CatalogParameter } from './schema.ts';
 import type { LoadedEntry } from './load.ts';
+import type { CatalogParameter } from './schema.ts';
 
 function reject(entry: LoadedEntry, name: string, why: string): never {
   throw new GatewayError('ERR_INPUT_REJECTED', `${entry.name}: parameter "${name}" ${why}.`);
