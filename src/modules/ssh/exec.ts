@@ -2,6 +2,13 @@ import { Client, type ClientChannel } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
 import { fingerprintOf } from './hosts.ts';
 
+/** The channel could not be opened, so the command never started: safe to retry on a fresh connection. */
+export class ChannelOpenFailed extends GatewayError {
+  constructor(cause: unknown) {
+    super('ERR_UPSTREAM_UNAVAILABLE', 'The SSH connection was lost before the command started.', { cause });
+  }
+}
+
 export interface ExecOptions {
   timeout: number;
   outputCap: number;
@@ -21,12 +28,8 @@ export interface ExecResult {
 export function execOn(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
   const started = performance.now();
   return new Promise<ExecResult>((resolve, reject) => {
-    client.exec(command, (error, channel) => {
-      if (error) {
-        return reject(
-          new GatewayError('ERR_UPSTREAM_FAILED', 'The host refused to start the command.', { cause: error }),
-        );
-      }
+    const opened = (error: Error | undefined, channel: ClientChannel) => {
+      if (error) return reject(new ChannelOpenFailed(error));
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let kept = 0;
@@ -94,11 +97,26 @@ export function execOn(client: Client, command: string, options: ExecOptions): P
         exitCode = typeof code === 'number' ? code : null;
         exitSignal = signalName ?? null;
       });
-      channel.on('close', () => finish());
+      channel.on('close', () => {
+        if (exitCode === null && exitSignal === null && !truncated)
+          return finish(
+            new GatewayError(
+              'ERR_UPSTREAM_UNAVAILABLE',
+              'The connection to the host was lost while the command ran; its outcome is unknown.',
+            ),
+          );
+        finish();
+      });
       channel.on('error', (err: Error) =>
         finish(new GatewayError('ERR_UPSTREAM_FAILED', 'The SSH channel failed.', { cause: err })),
       );
-    });
+    };
+    try {
+      client.exec(command, opened);
+    } catch (error) {
+      // ssh2 throws synchronously when the connection is already gone.
+      reject(new ChannelOpenFailed(error));
+    }
   });
 }
 

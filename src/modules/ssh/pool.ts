@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, type ConnectConfig } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { ChannelOpenFailed } from './exec.ts';
 import { fingerprintOf, type HostRegistry, type ResolvedHost } from './hosts.ts';
 
 export interface PoolOptions {
@@ -104,7 +105,15 @@ export class SshPool {
     await this.acquire(slot, signal);
     try {
       const client = await this.connection(host, slot);
-      return await work(client);
+      try {
+        return await work(client);
+      } catch (error) {
+        if (!(error instanceof ChannelOpenFailed)) throw error;
+        // The pooled connection died under us (the close event had not arrived yet):
+        // the command never started, so drop the connection and try once on a fresh one.
+        this.drop(slot, client);
+        return await work(await this.connection(host, slot));
+      }
     } finally {
       this.release(slot);
     }
@@ -121,6 +130,11 @@ export class SshPool {
       active: slot.active,
       ...(down ? { reason: slot.downReason } : {}),
     };
+  }
+
+  private drop(slot: HostSlot, client: Client): void {
+    if (slot.client === client) slot.client = undefined;
+    client.end();
   }
 
   private failFastIfDown(host: ResolvedHost, slot: HostSlot): void {

@@ -90,7 +90,8 @@ async function statusOf(fleet: Fleet, host: string, signal: AbortSignal): Promis
     return {
       host,
       answered: false,
-      error: error instanceof GatewayError ? error.message : 'failed',
+      error:
+        error instanceof GatewayError ? error.message : `unexpected failure (${(error as Error).message})`,
       duration_ms: Math.round(performance.now() - started),
     };
   }
