@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
+import { hostsCommand } from './cli/hosts.ts';
 import { serveCommand } from './cli/serve.ts';
 import { tokenCommand } from './cli/token.ts';
 import { toolsCommand } from './cli/tools.ts';
@@ -17,6 +18,7 @@ export function program(): Command {
   for (const command of [serveCommand(), tokenCommand(), toolsCommand(), configCommand(), auditCommand()]) {
     root.addCommand(command);
   }
+  root.addCommand(hostsCommand());
   return root;
 }
 

@@ -1,6 +1,6 @@
 import { Client, type ClientChannel } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
-import { fingerprintOf } from './hosts.ts';
+import { fingerprintOf, keyTypeOf } from './hosts.ts';
 
 /** The channel could not be opened, so the command never started: safe to retry on a fresh connection. */
 export class ChannelOpenFailed extends GatewayError {
@@ -128,14 +128,16 @@ export function probeHostKey(
   address: string,
   port: number,
   timeout: number,
-): Promise<{ fingerprint: string; latency_ms: number }> {
+): Promise<{ fingerprint: string; key_type: string; latency_ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const client = new Client();
     let fingerprint: string | undefined;
+    let keyType = 'unknown';
     client.on('error', (error) => {
       client.end();
-      if (fingerprint) resolve({ fingerprint, latency_ms: Math.round(performance.now() - started) });
+      if (fingerprint)
+        resolve({ fingerprint, key_type: keyType, latency_ms: Math.round(performance.now() - started) });
       else reject(error);
     });
     client.connect({
@@ -145,6 +147,7 @@ export function probeHostKey(
       readyTimeout: timeout,
       hostVerifier: (key: Buffer) => {
         fingerprint = fingerprintOf(key);
+        keyType = keyTypeOf(key);
         return false;
       },
     });

@@ -9,6 +9,15 @@ export function fingerprintOf(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** The algorithm named at the start of an SSH public key blob, e.g. ssh-ed25519. */
+export function keyTypeOf(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const length = key.readUInt32BE(0);
+  return length > 0 && length < 64 && key.length >= 4 + length
+    ? key.subarray(4, 4 + length).toString('latin1')
+    : 'unknown';
+}
+
 export const SSH_MIGRATIONS = [
   {
     id: 'ssh-001-host-pins',
