@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
 import { hostFor } from './fleet-support.ts';
 
@@ -34,10 +34,9 @@ describe('tailwarden hosts', () => {
         modules: {
           ssh: {
             enabled: true,
-            hosts: [
-              hostFor(sshd, 'pinned'),
-              { ...hostFor(sshd, 'newbox'), host_key: undefined },
-            ].map((h) => JSON.parse(JSON.stringify(h))),
+            hosts: [hostFor(sshd, 'pinned'), { ...hostFor(sshd, 'newbox'), host_key: undefined }].map((h) =>
+              JSON.parse(JSON.stringify(h)),
+            ),
           },
         },
       }),
@@ -51,7 +50,9 @@ describe('tailwarden hosts', () => {
   it('lists hosts and says which are not pinned', () => {
     const out = run(['hosts', 'list']);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(new RegExp(`pinned .*${sshd.fingerprint.replace(/[+/]/g, '\\$&')} \\(config\\)`));
+    expect(out.stdout).toMatch(
+      new RegExp(`pinned .*${sshd.fingerprint.replace(/[+/]/g, '\\$&')} \\(config\\)`),
+    );
     expect(out.stdout).toMatch(/newbox .*NO — run `tailwarden hosts trust`/);
   });
 
@@ -94,10 +95,14 @@ describe('tailwarden hosts', () => {
 
   it('asks on a terminal and pins only on "yes"', () => {
     const viaTty = (answer: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${BIN} hosts trust newbox --config ${configFile}`, '/dev/null'], {
-        encoding: 'utf8',
-        input: `${answer}\n`,
-      });
+      spawnSync(
+        'script',
+        ['-qec', `${process.execPath} ${BIN} hosts trust newbox --config ${configFile}`, '/dev/null'],
+        {
+          encoding: 'utf8',
+          input: `${answer}\n`,
+        },
+      );
     const no = viaTty('no');
     expect(no.stdout).toMatch(/Type "yes" to confirm/);
     expect(no.stdout).toMatch(/not confirmed; nothing was pinned/);
