@@ -39,6 +39,16 @@ export const sshModule = defineModule<SshContext>({
         { hosts: unpinned.map((h) => h.name) },
         'hosts without a pinned host key are refused until `tailwarden hosts trust NAME`',
       );
+    // SIGHUP re-reads the catalog files; a catalog that does not validate is refused
+    // (logged with file, entry and field) and the one in use stays.
+    const reloadCatalog = () => {
+      try {
+        fleet.catalog.reload();
+      } catch {
+        // already logged by the store; the running catalog is unchanged
+      }
+    };
+    process.on('SIGHUP', reloadCatalog);
     return {
       context: { ssh: fleet },
       health: () => {
@@ -47,7 +57,10 @@ export const sshModule = defineModule<SshContext>({
           ? { status: 'degraded', detail: `hosts down: ${down.join(', ')}` }
           : { status: 'ok' };
       },
-      close: () => fleet.pool.close(),
+      close: () => {
+        process.off('SIGHUP', reloadCatalog);
+        return fleet.pool.close();
+      },
     };
   },
 });
