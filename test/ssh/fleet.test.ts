@@ -171,12 +171,29 @@ describe('SSH fleet against a real OpenSSH server', () => {
   it('stops a command at its timeout and cuts output at the cap', async () => {
     const t = testFleet({ hosts: [hostFor(sshd, 'alpha')], catalogs: [catalogFile] });
     try {
-      const timeout = await errorOf(t.fleet.run('alpha', t.fleet.entry('sleeper'), { seconds: 30 }, never));
+      const timeout = await errorOf(t.fleet.run('alpha', t.fleet.entry('sleeper'), { seconds: 59 }, never));
       expect(timeout.code).toBe('ERR_TIMEOUT');
+      // The host kills it too, one second after the gateway gave up (timeout(1) on the host).
+      for (;;) {
+        const ps = await t.fleet.exec('alpha', ['ps', '-eo', 'args'], { signal: never });
+        if (!/^sleep 59$/m.test(ps.stdout)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       const chatty = await t.fleet.run('alpha', t.fleet.entry('chatty'), {}, never);
       expect(chatty.truncated).toBe(true);
       expect(Buffer.byteLength(chatty.stdout)).toBe(10 * 1024);
       // The connection is still usable afterwards.
+      expect((await t.fleet.run('alpha', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('closes a pooled connection after idle_timeout and reopens it on the next call', async () => {
+    const t = testFleet({ hosts: [hostFor(sshd, 'alpha')], idle_timeout: '100ms' });
+    try {
+      await t.fleet.run('alpha', t.fleet.entry('uptime'), {}, never);
+      while (t.fleet.pool.status('alpha').connected) await new Promise((r) => setTimeout(r, 20));
       expect((await t.fleet.run('alpha', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
     } finally {
       await t.close();

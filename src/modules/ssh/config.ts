@@ -59,6 +59,10 @@ export const sshConfig = section(
     command_timeout: duration('30s', {
       description: 'Default timeout of one remote command (catalog entries may set their own).',
     }),
+    remote_timeout: bool(true, {
+      description:
+        'Also enforce each command timeout on the host with timeout(1) (coreutils or busybox), so a command that outlives it is killed there; sshd does not act on signal requests here.',
+    }),
     keepalive_interval: duration('15s', {
       description: 'SSH keepalive interval on pooled connections.',
     }),

@@ -29,6 +29,15 @@ export interface HostCheck {
   error?: string;
 }
 
+/**
+ * Closing the channel does not stop a command that ignores its closed pipes,
+ * so the host enforces the deadline too: TERM one second after ours (we report
+ * the timeout first), KILL five seconds later. sudo relays the TERM.
+ */
+export function withRemoteDeadline(argv: readonly string[], timeoutMs: number): string[] {
+  return ['timeout', '-k', '5', `${Math.ceil(timeoutMs / 1000) + 1}`, ...argv];
+}
+
 /** The fleet as the tools see it: hosts, their pooled connections, and the command catalog. */
 export class Fleet {
   readonly hosts: HostRegistry;
@@ -70,10 +79,11 @@ export class Fleet {
     argv: readonly string[],
     options: { signal: AbortSignal; timeout?: number; outputCap?: number },
   ): Promise<ExecResult> {
-    const line = commandLine(argv);
+    const timeout = options.timeout ?? this.settings.command_timeout;
+    const line = commandLine(this.settings.remote_timeout ? withRemoteDeadline(argv, timeout) : argv);
     return this.pool.withConnection(host, options.signal, (client) =>
       execOn(client, line, {
-        timeout: options.timeout ?? this.settings.command_timeout,
+        timeout,
         outputCap: options.outputCap ?? this.settings.output_cap,
         signal: options.signal,
       }),
