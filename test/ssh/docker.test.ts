@@ -16,9 +16,13 @@ describe('Docker over SSH (docker system dial-stdio on the host, over the pinned
       hosts: [hostFor(sshd, 'engine', { docker: true }), hostFor(sshd, 'nodocker')],
       max_concurrent_per_host: 3,
     });
+    // A network of our own: it does not depend on the default bridge.
+    execFileSync('docker', ['network', 'create', '--label', 'tw-test=ssh', `${CONTAINER}-net`]);
     execFileSync('docker', [
       'run',
       '-d',
+      '--network',
+      `${CONTAINER}-net`,
       '--name',
       CONTAINER,
       '--label',
@@ -30,11 +34,12 @@ describe('Docker over SSH (docker system dial-stdio on the host, over the pinned
   });
   afterAll(async () => {
     execFileSync('docker', ['rm', '-f', CONTAINER], { stdio: 'ignore' });
+    execFileSync('docker', ['network', 'rm', `${CONTAINER}-net`], { stdio: 'ignore' });
     await t.close();
     await disposeSshd(sshd);
   });
 
-  it('talks to the engine through the host: version, containers, logs', async () => {
+  it('talks to the engine through the host: version, containers, inspect, concurrent pings', async () => {
     const docker = dockerForHost(t.fleet, 'engine');
     const version = await docker.version();
     expect(version.ApiVersion).toMatch(/^\d+\.\d+$/);

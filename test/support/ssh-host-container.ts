@@ -14,8 +14,9 @@ export interface ContainerHost {
   /** Read on the host itself, as an operator would before pinning. */
   fingerprint: string;
   exec(...argv: string[]): string;
-  pause(): void;
-  unpause(): void;
+  /** Freeze every sshd process of the host (listener and sessions): it accepts TCP but never answers. */
+  hang(): void;
+  resume(): void;
   remove(): void;
 }
 
@@ -97,8 +98,8 @@ export async function startContainerHost(
     user: 'tailwarden',
     fingerprint,
     exec,
-    pause: () => docker('pause', container),
-    unpause: () => docker('unpause', container),
+    hang: () => exec('systemctl', 'kill', '--signal=SIGSTOP', 'ssh.service'),
+    resume: () => exec('systemctl', 'kill', '--signal=SIGCONT', 'ssh.service'),
     remove: () => {
       execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
     },
