@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,28 @@ describe('SSH fleet against a real OpenSSH server', () => {
       const check = await t.fleet.check('wrongkey', never);
       expect(check).toMatchObject({ reachable: true, key_matches: false, login_ok: false });
       expect(check.presented_fingerprint).toBe(sshd.fingerprint);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('names an unusable key file without marking the host down or leaking the passphrase', async () => {
+    const encrypted = join(sshd.dir, 'encrypted_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'tw-secret-passphrase', '-f', encrypted]);
+    const t = testFleet({
+      hosts: [
+        hostFor(sshd, 'locked', { key_file: encrypted }),
+        hostFor(sshd, 'nokey', { key_file: join(sshd.dir, 'missing') }),
+      ],
+    });
+    try {
+      const locked = await errorOf(t.fleet.run('locked', t.fleet.entry('uptime'), {}, never));
+      expect(locked.code).toBe('ERR_CONFIG_INVALID');
+      expect(locked.message).toMatch(/key file for host "locked" cannot be used/);
+      expect(locked.message).not.toContain('tw-secret-passphrase');
+      expect(t.fleet.pool.status('locked').down).toBe(false);
+      const missing = await errorOf(t.fleet.run('nokey', t.fleet.entry('uptime'), {}, never));
+      expect(missing.message).toMatch(/Cannot read the key file for host "nokey" \(ENOENT\)/);
     } finally {
       await t.close();
     }

@@ -104,6 +104,7 @@ export class SshPool {
     this.failFastIfDown(host, slot);
     await this.acquire(slot, signal);
     try {
+      this.failFastIfDown(host, slot); // it may have gone down while this call waited its turn
       const client = await this.connection(host, slot);
       try {
         return await work(client);
@@ -198,8 +199,8 @@ export class SshPool {
         })
         .catch((error: unknown) => {
           const failure = translateConnectError(host, error);
-          // A changed key is refused on every attempt, loudly; it is not "down".
-          if (failure.code !== 'ERR_HOST_KEY_UNTRUSTED') {
+          // A changed key or an unusable key file is refused on every attempt; the host is not "down".
+          if (failure.code !== 'ERR_HOST_KEY_UNTRUSTED' && failure.code !== 'ERR_CONFIG_INVALID') {
             slot.downUntil = Date.now() + this.options.downRetry;
             slot.downReason = failure.message;
           }
@@ -266,7 +267,17 @@ export class SshPool {
         }
         reject(error);
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (error) {
+        // ssh2 parses the key synchronously: an encrypted or malformed key lands here.
+        reject(
+          new GatewayError(
+            'ERR_CONFIG_INVALID',
+            `The key file for host "${host.name}" cannot be used (${(error as Error).message}); use an unencrypted OpenSSH or PEM private key.`,
+          ),
+        );
+      }
     });
   }
 
