@@ -37,6 +37,11 @@ describe('SSH tools over MCP', () => {
         `    argv: [touch, --, ${marker}]`,
         '    permission: ssh:exec',
         '    risk: high',
+        '  - name: power_cycle',
+        '    description: A critical stand-in (runs true).',
+        "    argv: ['true']",
+        '    permission: ssh:exec',
+        '    risk: critical',
         '',
       ].join('\n'),
     );
@@ -136,6 +141,16 @@ describe('SSH tools over MCP', () => {
     const ok = await call(admin, 'ssh_command_exec', { host: 'alpha', command: 'touch_marker' });
     expect(ok.structuredContent).toMatchObject({ exit_code: 0, argv: ['touch', '--', marker] });
     expect(existsSync(marker)).toBe(true);
+  });
+
+  it('routes critical entries to the critical tool, where the critical policy (approval) applies', async () => {
+    const viaExec = await call(admin, 'ssh_command_exec', { host: 'alpha', command: 'power_cycle' });
+    expect(viaExec.content[0]!.text).toMatch(/critical-risk command; run it with ssh_command_run_critical/);
+    const critical = await call(admin, 'ssh_command_run_critical', { host: 'alpha', command: 'power_cycle' });
+    expect(critical.isError).toBe(true);
+    expect(critical.content[0]!.text).toMatch(
+      /^\[ERR_POLICY_DENIED\] ssh_command_run_critical needs an out-of-band approval/,
+    );
   });
 
   it('names unknown hosts and commands, and refuses an unpinned host', async () => {
