@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { approvalsCommand } from './cli/approvals.ts';
 import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
+import { hostsCommand } from './cli/hosts.ts';
 import { serveCommand } from './cli/serve.ts';
 import { tokenCommand } from './cli/token.ts';
 import { toolsCommand } from './cli/tools.ts';
@@ -25,6 +26,7 @@ export function program(): Command {
   ]) {
     root.addCommand(command);
   }
+  root.addCommand(hostsCommand());
   return root;
 }
 

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   ERR_AUDIT_UNAVAILABLE: 503,
   ERR_CONFIG_INVALID: 500,
   ERR_INTERNAL: 500,
+  ERR_HOST_KEY_UNTRUSTED: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
 import { dockerConfig } from '../modules/docker/config.ts';
+import { sshConfig } from '../modules/ssh/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
 import { tailscaleConfig } from '../modules/tailscale/config.ts';
 import { policyConfig } from '../policy/config.ts';
@@ -155,7 +156,7 @@ export const configSchema = z.strictObject({
   audit: auditSection,
   log: logSection,
   modules: section(
-    { system: systemConfig, docker: dockerConfig, tailscale: tailscaleConfig },
+    { system: systemConfig, docker: dockerConfig, tailscale: tailscaleConfig, ssh: sshConfig },
     'Per-module settings.',
   ),
 });

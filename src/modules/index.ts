@@ -1,4 +1,5 @@
 import { dockerModule } from './docker/index.ts';
+import { sshModule } from './ssh/index.ts';
 import { systemModule } from './system/index.ts';
 import { tailscaleModule } from './tailscale/index.ts';
 import type { ToolModule } from './types.ts';
@@ -8,4 +9,5 @@ export const allModules: readonly ToolModule[] = [
   systemModule as ToolModule,
   dockerModule as ToolModule,
   tailscaleModule as ToolModule,
+  sshModule as ToolModule,
 ];

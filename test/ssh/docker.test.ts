@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerForHost } from '../../src/modules/ssh/docker.ts';
+import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
+import { hostFor, testFleet } from './fleet-support.ts';
+
+const CONTAINER = `tw-test-ssh-${process.pid}`;
+
+describe('Docker over SSH (docker system dial-stdio on the host, over the pinned pooled connection)', () => {
+  let sshd: TestSshd;
+  let t: ReturnType<typeof testFleet>;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    t = testFleet({
+      hosts: [hostFor(sshd, 'engine', { docker: true }), hostFor(sshd, 'nodocker')],
+      max_concurrent_per_host: 3,
+    });
+    // A network of our own: it does not depend on the default bridge.
+    execFileSync('docker', ['network', 'create', '--label', 'tw-test=ssh', `${CONTAINER}-net`]);
+    execFileSync('docker', [
+      'run',
+      '-d',
+      '--network',
+      `${CONTAINER}-net`,
+      '--name',
+      CONTAINER,
+      '--label',
+      'tw-test=ssh',
+      'tailwarden-test-busybox:latest',
+      'sleep',
+      '300',
+    ]);
+  });
+  afterAll(async () => {
+    execFileSync('docker', ['rm', '-f', CONTAINER], { stdio: 'ignore' });
+    execFileSync('docker', ['network', 'rm', `${CONTAINER}-net`], { stdio: 'ignore' });
+    await t.close();
+    await disposeSshd(sshd);
+  });
+
+  it('talks to the engine through the host: version, containers, inspect, concurrent pings', async () => {
+    const docker = dockerForHost(t.fleet, 'engine');
+    const version = await docker.version();
+    expect(version.ApiVersion).toMatch(/^\d+\.\d+$/);
+    const containers = await docker.listContainers({ filters: { label: ['tw-test=ssh'] } });
+    expect(containers.map((c) => c.Names[0])).toContain(`/${CONTAINER}`);
+    const info = await docker.getContainer(CONTAINER).inspect();
+    expect(info.State.Running).toBe(true);
+    // Several requests at once share the pool's slots for the host and all complete.
+    const many = await Promise.all(Array.from({ length: 6 }, () => docker.ping()));
+    expect(many.map(String)).toEqual(Array(6).fill('OK'));
+    expect(t.fleet.pool.status('engine').connected).toBe(true);
+  });
+
+  it('is refused for a host without docker: true, and for an unknown host', () => {
+    expect(() => dockerForHost(t.fleet, 'nodocker')).toThrow(/docker: true/);
+    expect(() => dockerForHost(t.fleet, 'nope')).toThrow(/Unknown host "nope"/);
+  });
+});
