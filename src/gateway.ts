@@ -46,9 +46,13 @@ export function auditPath(config: Config): string {
 
 async function startModules(modules: readonly ToolModule[], deps: Parameters<ToolModule['start']>[0]) {
   const runtimes = new Map<string, ModuleRuntime>();
+  const peer = (id: string) => runtimes.get(id)?.context;
   for (const module of modules) {
     if (!module.enabled(deps.config)) continue;
-    runtimes.set(module.id, await module.start({ ...deps, log: deps.log.child({ module: module.id }) }));
+    runtimes.set(
+      module.id,
+      await module.start({ ...deps, peer, log: deps.log.child({ module: module.id }) }),
+    );
   }
   return runtimes;
 }

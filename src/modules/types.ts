@@ -13,6 +13,11 @@ export interface ModuleDeps {
   log: Logger;
   db: StateDb;
   audit: AuditLog;
+  /**
+   * The context of another module, looked up when called (so start order does not matter);
+   * undefined when that module is off. Used for cross-module features such as Docker over SSH.
+   */
+  peer?: (id: string) => unknown;
 }
 
 /** A started module: the context its handlers receive, its health, and its cleanup. */

@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeviceSource, TailnetDevice } from '../../src/modules/ssh/discovery.ts';
+import { sshModule } from '../../src/modules/ssh/index.ts';
 import { hostsList } from '../../src/modules/ssh/tools.ts';
+import { tailscaleModule } from '../../src/modules/tailscale/index.ts';
+import type { ToolModule } from '../../src/modules/types.ts';
+import { startFakeTailscaled } from '../fakes/tailscaled.ts';
+import { startTestGateway } from '../support/gateway.ts';
 import { testFleet } from './fleet-support.ts';
 
 // tailscaled cannot run here: a device list as the Tailscale module would hand it over.
@@ -61,5 +66,37 @@ describe('tailnet discovery of hosts', () => {
       typeof hostsList.handler
     >[1];
     expect((await hostsList.handler({}, ctx)).candidates).toEqual([]);
+  });
+});
+
+describe('tailnet discovery through the tailscale module (fake tailscaled)', () => {
+  it('offers tagged tailnet peers that are not configured as candidates, never as hosts', async () => {
+    const tailscaled = await startFakeTailscaled();
+    const gw = await startTestGateway({
+      modules: [tailscaleModule as ToolModule, sshModule as ToolModule],
+      config: {
+        modules: {
+          tailscale: { enabled: true, socket: tailscaled.socketPath },
+          ssh: { enabled: true, discovery_tag: 'tag:server', hosts: [] },
+        },
+      },
+    });
+    try {
+      const client = await gw.client(await gw.token({ role: 'viewer' }));
+      const result = await client.callTool({ name: 'ssh_hosts_list', arguments: {} });
+      expect(result.isError).toBeFalsy();
+      const { hosts, candidates } = result.structuredContent as {
+        hosts: unknown[];
+        candidates: { name: string; address: string; online: boolean }[];
+      };
+      expect(hosts).toEqual([]);
+      // The fixture's peers: nas is tagged tag:server, alice-laptop is not.
+      expect(candidates).toEqual([
+        { name: 'nas', address: 'nas.tail1234.ts.net', online: false, tags: ['tag:server'] },
+      ]);
+    } finally {
+      await gw.close();
+      await tailscaled.close();
+    }
   });
 });

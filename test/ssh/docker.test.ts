@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerModule } from '../../src/modules/docker/index.ts';
 import { dockerForHost } from '../../src/modules/ssh/docker.ts';
+import { sshModule } from '../../src/modules/ssh/index.ts';
+import type { ToolModule } from '../../src/modules/types.ts';
+import { startTestGateway } from '../support/gateway.ts';
 import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
 import { hostFor, testFleet } from './fleet-support.ts';
 
@@ -56,5 +60,46 @@ describe('Docker over SSH (docker system dial-stdio on the host, over the pinned
   it('is refused for a host without docker: true, and for an unknown host', () => {
     expect(() => dockerForHost(t.fleet, 'nodocker')).toThrow(/docker: true/);
     expect(() => dockerForHost(t.fleet, 'nope')).toThrow(/Unknown host "nope"/);
+  });
+
+  it('lets every docker engine tool take a fleet host, through the gateway', async () => {
+    const gw = await startTestGateway({
+      modules: [dockerModule as ToolModule, sshModule as ToolModule],
+      config: {
+        modules: {
+          docker: { enabled: true },
+          ssh: {
+            enabled: true,
+            hosts: [hostFor(sshd, 'engine', { docker: true }), hostFor(sshd, 'nodocker')],
+          },
+        },
+      },
+    });
+    try {
+      const client = await gw.client(await gw.token({ role: 'viewer' }));
+      const listed = await client.callTool({
+        name: 'docker_container_list',
+        arguments: { host: 'engine', label: ['tw-test=ssh'] },
+      });
+      expect(listed.isError).toBeFalsy();
+      expect(JSON.stringify(listed.structuredContent)).toContain(CONTAINER);
+
+      const refused = await client.callTool({
+        name: 'docker_container_list',
+        arguments: { host: 'nodocker' },
+      });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toContain('docker: true');
+
+      const unknown = await client.callTool({ name: 'docker_container_list', arguments: { host: 'nope' } });
+      expect(unknown.isError).toBe(true);
+      expect(JSON.stringify(unknown.content)).toContain('nope');
+
+      const stacks = await client.listTools();
+      const stackList = stacks.tools.find((t) => t.name === 'docker_stack_list')!;
+      expect(Object.keys(stackList.inputSchema.properties ?? {})).not.toContain('host');
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -13,6 +13,8 @@ export interface DockerContext {
     /** Absolute directory holding stacks deployed from git. */
     stacksDir: string;
     compose: ComposeRunner;
+    /** The engine of a fleet host, over SSH (needs the ssh module and `docker: true` on the host). */
+    remote(host: string): Docker;
   };
 }
 

@@ -16,12 +16,14 @@ import {
   containerUnpause,
 } from './lifecycle.ts';
 import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
+import { remoteEngines, withHostOption } from './remote.ts';
 import { ComposeRunner } from './stacks/compose.ts';
 import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
 import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
 import { containerUpdate } from './update.ts';
 
-export const dockerTools = [
+/** Engine tools: each also takes an optional `host` (Docker over SSH). */
+const engineTools = [
   containerList,
   containerInspect,
   containerStats,
@@ -43,21 +45,19 @@ export const dockerTools = [
   networkInspect,
   volumeList,
   volumeInspect,
-  stackList,
-  stackStatus,
-  stackLogs,
-  stackDeploy,
-  stackUpdate,
-  stackDown,
-  stackRemove,
-] as const;
+].map(withHostOption);
+
+/** Stacks live in this gateway's stacks directory, so they are local only. */
+const stackTools = [stackList, stackStatus, stackLogs, stackDeploy, stackUpdate, stackDown, stackRemove];
+
+export const dockerTools = [...engineTools, ...stackTools];
 
 export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContext>({
   id: 'docker',
   title: 'Docker',
   enabled: (config) => config.modules.docker.enabled,
   tools: dockerTools,
-  start({ config }) {
+  start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.
     const engine = new Docker({ socketPath: settings.socket });
@@ -67,6 +67,7 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
         config: settings,
         stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
         compose: new ComposeRunner(settings.socket, settings.compose_timeout),
+        remote: remoteEngines(peer),
       },
     };
     return {

@@ -4,6 +4,7 @@ import type { SshContext } from './context.ts';
 import { Fleet } from './fleet.ts';
 import { HostRegistry } from './hosts.ts';
 import { SshPool } from './pool.ts';
+import { tailnetDeviceSource } from './tailnet-devices.ts';
 import { sshTools } from './tools.ts';
 
 /** Build the fleet from config (also used by the `tailwarden hosts` CLI). */
@@ -33,6 +34,7 @@ export const sshModule = defineModule<SshContext>({
   tools: sshTools,
   start(deps) {
     const fleet = createFleet(deps);
+    if (deps.peer) fleet.deviceSource = tailnetDeviceSource(deps.peer);
     const unpinned = fleet.hosts.all().filter((h) => !h.pin);
     if (unpinned.length > 0)
       deps.log.warn(

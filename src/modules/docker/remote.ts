@@ -1,0 +1,65 @@
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.ts';
+import type { ToolDefinition } from '../../mcp/tool.ts';
+import type { SshContext } from '../ssh/context.ts';
+import { dockerForHost } from '../ssh/docker.ts';
+import type { DockerContext } from './context.ts';
+
+/**
+ * Docker over SSH: the same docker tools, pointed at a fleet host's engine by an
+ * optional `host` argument. The connection is the ssh module's pinned, pooled one
+ * (`docker system dial-stdio` on the host), so host-key pinning and per-host
+ * limits apply unchanged.
+ */
+export function remoteEngines(peer: ((id: string) => unknown) | undefined): (host: string) => Docker {
+  const engines = new Map<string, Docker>();
+  return (host) => {
+    const ssh = peer?.('ssh') as SshContext | undefined;
+    if (!ssh) {
+      throw new GatewayError(
+        'ERR_POLICY_DENIED',
+        `Docker on host "${host}" goes over SSH, and the ssh module is off; enable modules.ssh and add the host with docker: true.`,
+      );
+    }
+    let engine = engines.get(host);
+    if (!engine) {
+      engine = dockerForHost(ssh.ssh, host);
+      engines.set(host, engine);
+    }
+    return engine;
+  };
+}
+
+const hostArg = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][\w.-]*$/, 'a host name from modules.ssh.hosts')
+  .optional()
+  .describe(
+    'A fleet host (modules.ssh.hosts, with docker: true) whose engine to use; default: the local one',
+  );
+
+// biome-ignore lint/suspicious/noExplicitAny: wraps docker tools of every input and output shape
+type DockerTool = ToolDefinition<any, any, DockerContext>;
+
+/** The tool with an optional `host`: when given, every engine call goes to that host's engine. */
+export function withHostOption(tool: DockerTool): DockerTool {
+  return {
+    ...tool,
+    input: tool.input.extend({ host: hostArg }),
+    summarize: tool.summarize
+      ? ({ host, ...args }) => `${tool.summarize!(args)}${host ? ` (on host ${host})` : ''}`
+      : undefined,
+    handler: ({ host, ...args }, ctx) => {
+      if (!host) return tool.handler(args, ctx);
+      const docker = {
+        ...ctx.docker,
+        engine: ctx.docker.remote(host),
+        config: { ...ctx.docker.config, socket: `${host} (over SSH)` },
+      };
+      return tool.handler(args, { ...ctx, docker });
+    },
+  };
+}
