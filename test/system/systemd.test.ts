@@ -206,14 +206,15 @@ describe('services, logs and packages on a real systemd host', () => {
     expect(removed.changes).toContainEqual({ name: 'tw-hello', version: '1.1', action: 'removed' });
   });
 
-  it('gates package changes as critical by default', async () => {
+  it('gates package changes as critical by default: nothing runs until someone approves', async () => {
     const strict = await startTestGateway({
       modules: [systemModule as ToolModule],
-      config: { modules: { system: { exec_prefix: host.prefix } } },
+      // The default rule for critical is `approve`; wait only briefly for an approval that never comes.
+      config: { modules: { system: { exec_prefix: host.prefix } }, policy: { approval_wait: '1s' } },
     });
     try {
       const admin = await strict.client(await strict.token({ role: 'admin' }));
-      await fails(admin, 'system_packages_install', { packages: ['tw-hello'] }, 'ERR_');
+      await fails(admin, 'system_packages_install', { packages: ['tw-hello'] }, 'ERR_APPROVAL_PENDING');
       expect(host.exec(['dpkg-query', '-W', 'tw-hello'], true)).not.toContain('1.');
       const { tools } = await admin.listTools();
       const upgrade = tools.find((t) => t.name === 'system_packages_upgrade')!;
