@@ -49,7 +49,7 @@ describe('SSH tools over MCP', () => {
     gw = await startTestGateway({
       modules: [sshModule as ToolModule],
       config: {
-        policy: { high: 'allow' },
+        policy: { high: 'allow', approval_wait: '1s' },
         modules: {
           ssh: {
             enabled: true,
@@ -148,9 +148,8 @@ describe('SSH tools over MCP', () => {
     expect(viaExec.content[0]!.text).toMatch(/critical-risk command; run it with ssh_command_run_critical/);
     const critical = await call(admin, 'ssh_command_run_critical', { host: 'alpha', command: 'power_cycle' });
     expect(critical.isError).toBe(true);
-    expect(critical.content[0]!.text).toMatch(
-      /^\[ERR_POLICY_DENIED\] ssh_command_run_critical needs an out-of-band approval/,
-    );
+    // The default critical rule is `approve`: nothing runs until a human approves this exact call.
+    expect(critical.content[0]!.text).toMatch(/^\[ERR_APPROVAL_PENDING\]/);
   });
 
   it('names unknown hosts and commands, and refuses an unpinned host', async () => {
