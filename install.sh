@@ -308,7 +308,7 @@ undo() {
     [ ! -f "$BACKUP/cli" ] || cp -a "$BACKUP/cli" "$CLI"
     [ -z "${NEW_VERSION:-}" ] || [ "$NEW_VERSION" = "$PREVIOUS" ] || rm -rf "${PREFIX:?}/$NEW_VERSION"
     systemctl daemon-reload
-    if systemctl restart tailwarden.service; then
+    if systemctl restart tailwarden.service && { [ -z "${LISTEN_EFFECTIVE:-}" ] || probe_health "$PREVIOUS"; }; then
       warn "rolled back: tailwarden $PREVIOUS is running again"
     else
       warn "rolled back to $PREVIOUS, but it does not start either: see journalctl -u tailwarden"
@@ -495,10 +495,9 @@ health_url() {
   echo "http://$host:$port/health"
 }
 
-# Waits until /health answers with the new version (the old process may still answer for a moment).
-wait_healthy() {
-  local url
-  url=$(health_url)
+# probe_health VERSION: waits (30 s at most) until /health answers with that version; the old process may still
+# answer for a moment after a restart.
+probe_health() {
   "$NODE" -e '
     const [url, want] = process.argv.slice(1);
     const deadline = Date.now() + 30000;
@@ -511,11 +510,14 @@ wait_healthy() {
       if (Date.now() > deadline) process.exit(1);
       setTimeout(probe, 500);
     };
-    probe();' "$url" "$NEW_VERSION" ||
-    {
-      journalctl -u tailwarden.service -n 20 --no-pager -o cat >&2 2>/dev/null || true
-      die "tailwarden $NEW_VERSION did not answer on $url within 30 s (its log is above)" "see journalctl -u tailwarden; fix the cause and run install.sh again"
-    }
+    probe();' "$(health_url)" "$1"
+}
+
+wait_healthy() {
+  probe_health "$NEW_VERSION" || {
+    journalctl -u tailwarden.service -n 20 --no-pager -o cat >&2 2>/dev/null || true
+    die "tailwarden $NEW_VERSION did not answer on $(health_url) within 30 s (its log is above)" "see journalctl -u tailwarden; fix the cause and run install.sh again"
+  }
 }
 
 prune_versions() {
