@@ -64,6 +64,11 @@ export async function startDebianHost(options: {
     throw new Error(`image ${DEBIAN_IMAGE} is missing: run bash .ci/setup-debian-host.sh`);
   }
   await docker(['rm', '-f', options.name]);
+  // A network of its own (not the default bridge, which other suites on this dockerd may be changing).
+  const network = `${options.name}-net`;
+  await docker(['network', 'rm', network]);
+  const created = await docker(['network', 'create', network]);
+  if (created.code !== 0) throw new Error(`docker network create ${network} failed: ${created.stderr}`);
   const ports = (options.publish ?? []).flatMap((p) => ['-p', `127.0.0.1::${p}`]);
   const started = await docker([
     'run',
@@ -72,6 +77,8 @@ export async function startDebianHost(options: {
     options.name,
     '--hostname',
     options.name,
+    '--network',
+    network,
     '--tmpfs',
     '/run',
     '--tmpfs',
@@ -84,7 +91,10 @@ export async function startDebianHost(options: {
     DEBIAN_IMAGE,
     '/sbin/init',
   ]);
-  if (started.code !== 0) throw new Error(`docker run ${DEBIAN_IMAGE} failed: ${started.stderr}`);
+  if (started.code !== 0) {
+    await docker(['network', 'rm', network]);
+    throw new Error(`docker run ${DEBIAN_IMAGE} failed: ${started.stderr}`);
+  }
 
   const host: DebianHost = {
     name: options.name,
@@ -113,6 +123,7 @@ export async function startDebianHost(options: {
     },
     async remove() {
       await docker(['rm', '-f', '-v', options.name]);
+      await docker(['network', 'rm', network]);
     },
   };
 
