@@ -496,18 +496,26 @@ health_url() {
 }
 
 # probe_health VERSION: waits (30 s at most) until /health answers with that version; the old process may still
-# answer for a moment after a restart.
+# answer for a moment after a restart. Gives up at once when systemd reports the process died (it then restarts
+# it, counting NRestarts, which the restart by this script has reset).
 probe_health() {
   "$NODE" -e '
+    const { execFileSync } = require("node:child_process");
     const [url, want] = process.argv.slice(1);
     const deadline = Date.now() + 30000;
+    const crashed = () => {
+      try {
+        const out = execFileSync("systemctl", ["show", "-p", "NRestarts", "-p", "ActiveState", "tailwarden.service"], { encoding: "utf8" });
+        return /ActiveState=failed/.test(out) || !/NRestarts=0\b/.test(out);
+      } catch { return false; }
+    };
     const probe = async () => {
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
         const body = await res.json();
         if (res.ok && body.version === want) return process.exit(0);
       } catch {}
-      if (Date.now() > deadline) process.exit(1);
+      if (Date.now() > deadline || crashed()) process.exit(1);
       setTimeout(probe, 500);
     };
     probe();' "$(health_url)" "$1"
@@ -516,7 +524,7 @@ probe_health() {
 wait_healthy() {
   probe_health "$NEW_VERSION" || {
     journalctl -u tailwarden.service -n 20 --no-pager -o cat >&2 2>/dev/null || true
-    die "tailwarden $NEW_VERSION did not answer on $(health_url) within 30 s (its log is above)" "see journalctl -u tailwarden; fix the cause and run install.sh again"
+    die "tailwarden $NEW_VERSION did not answer on $(health_url): it exited, or was not up within 30 s (its log is above)" "see journalctl -u tailwarden; fix the cause and run install.sh again"
   }
 }
 
