@@ -308,6 +308,7 @@ undo() {
     [ ! -f "$BACKUP/cli" ] || cp -a "$BACKUP/cli" "$CLI"
     [ -z "${NEW_VERSION:-}" ] || [ "$NEW_VERSION" = "$PREVIOUS" ] || rm -rf "${PREFIX:?}/$NEW_VERSION"
     systemctl daemon-reload
+    note_restarts
     if systemctl restart tailwarden.service && { [ -z "${LISTEN_EFFECTIVE:-}" ] || probe_health "$PREVIOUS"; }; then
       warn "rolled back: tailwarden $PREVIOUS is running again"
     else
@@ -496,17 +497,18 @@ health_url() {
 }
 
 # probe_health VERSION: waits (30 s at most) until /health answers with that version; the old process may still
-# answer for a moment after a restart. Gives up at once when systemd reports the process died (it then restarts
-# it, counting NRestarts, which the restart by this script has reset).
+# answer for a moment after a restart. Gives up at once when systemd reports the process died: the unit failed, or
+# NRestarts (which a manual restart does not reset) went past the count taken before the restart.
 probe_health() {
   "$NODE" -e '
     const { execFileSync } = require("node:child_process");
-    const [url, want] = process.argv.slice(1);
+    const [url, want, before] = process.argv.slice(1);
     const deadline = Date.now() + 30000;
     const crashed = () => {
       try {
         const out = execFileSync("systemctl", ["show", "-p", "NRestarts", "-p", "ActiveState", "tailwarden.service"], { encoding: "utf8" });
-        return /ActiveState=failed/.test(out) || !/NRestarts=0\b/.test(out);
+        const restarts = Number(/NRestarts=(\d+)/.exec(out)?.[1] ?? 0);
+        return /ActiveState=failed/.test(out) || restarts > Number(before);
       } catch { return false; }
     };
     const probe = async () => {
@@ -518,8 +520,11 @@ probe_health() {
       if (Date.now() > deadline || crashed()) process.exit(1);
       setTimeout(probe, 500);
     };
-    probe();' "$(health_url)" "$1"
+    probe();' "$(health_url)" "$1" "${RESTARTS_BEFORE:-0}"
 }
+
+# Called right before every restart, so probe_health can tell a crash from the restarts before it.
+note_restarts() { RESTARTS_BEFORE=$(systemctl show -P NRestarts tailwarden.service 2>/dev/null || echo 0); }
 
 wait_healthy() {
   probe_health "$NEW_VERSION" || {
@@ -604,6 +609,7 @@ check_config
 systemctl daemon-reload
 systemctl enable tailwarden.service >/dev/null 2>&1 || die "systemctl enable tailwarden failed"
 say "starting the service"
+note_restarts
 systemctl restart tailwarden.service || true
 wait_healthy
 CHANGED=0
