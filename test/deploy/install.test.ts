@@ -62,10 +62,15 @@ const isActive = async () =>
 const exists = async (path: string) => (await host.exec(['test', '-e', path])).code === 0;
 
 beforeAll(async () => {
-  [releases, host] = await Promise.all([
+  // allSettled, so that afterAll can clean up whichever half succeeded when the other failed.
+  const [built, started] = await Promise.allSettled([
     buildReleases(),
     startDebianHost({ name: CONTAINER, publish: [PORT], withNode: true }),
   ]);
+  if (built.status === 'fulfilled') releases = built.value;
+  if (started.status === 'fulfilled') host = started.value;
+  if (built.status === 'rejected') throw built.reason;
+  if (started.status === 'rejected') throw started.reason;
   baseUrl = `http://127.0.0.1:${await host.hostPort(PORT)}`;
   await host.copyIn(await npmCacheFor(releases.current.file), '/root/npm-cache');
   await host.copyIn('install.sh', '/root/install.sh');
