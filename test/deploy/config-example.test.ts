@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderConfigExample } from '../../scripts/gen-config-example.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { walkConfig } from '../../src/config/walk.ts';
+import { renderConfigExample } from '../../src/docs/config-example.ts';
 
 describe('deploy/config.example.yaml', () => {
-  it('is generated from the current schema (regenerate: node scripts/gen-config-example.ts)', () => {
+  it('is generated from the current schema (regenerate: npm run docs)', () => {
     expect(readFileSync('deploy/config.example.yaml', 'utf8')).toBe(renderConfigExample());
   });
 

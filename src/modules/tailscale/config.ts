@@ -53,14 +53,14 @@ export const tailscaleConfig = section(
     }),
     stale_days: int(
       30,
-      { description: 'tailscale_audit: a device not seen for this many days is stale.' },
+      { description: 'In tailscale_audit, a device not seen for this many days is stale.' },
       1,
     ),
     key_expiry_warn_days: int(
       14,
       {
         description:
-          'tailscale_audit: device keys and auth keys expiring within this many days are reported.',
+          'In tailscale_audit, device keys and auth keys expiring within this many days are reported.',
       },
       1,
     ),

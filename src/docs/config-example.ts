@@ -1,11 +1,8 @@
 // Writes deploy/config.example.yaml from the config schema: every option, commented out at its default, with its
-// description and environment variable. Run: node scripts/gen-config-example.ts
-import { writeFileSync } from 'node:fs';
+// description and environment variable. Written by `npm run docs`.
 import { stringify } from 'yaml';
-import { configSchema } from '../src/config/schema.ts';
-import { walkConfig } from '../src/config/walk.ts';
-
-const OUT = new URL('../deploy/config.example.yaml', import.meta.url);
+import { configSchema } from '../config/schema.ts';
+import { walkConfig } from '../config/walk.ts';
 
 function yamlValue(value: unknown): string {
   if (value === undefined) return '';
@@ -17,16 +14,22 @@ function yamlValue(value: unknown): string {
 export function renderConfigExample(): string {
   const lines = [
     '# tailwarden configuration: every option, commented out at its default (generated from the schema by',
-    '# scripts/gen-config-example.ts; do not edit by hand). Copy what you change to /etc/tailwarden/config.yaml.',
+    '# `npm run docs`; do not edit by hand). Copy what you change to /etc/tailwarden/config.yaml.',
     '# Precedence: defaults < this file < TAILWARDEN_* environment (/etc/tailwarden/tailwarden.env) < flags.',
     '# Secrets are refused here: set them in the environment file.',
   ];
-  let previousTop = '';
+  let previous: string[] = [];
   for (const leaf of walkConfig(configSchema).leaves) {
-    const top = leaf.path[0] ?? '';
-    if (leaf.path.length > 1 && top !== previousTop) lines.push('', `# ${top}:`);
-    if (leaf.path.length === 1) lines.push('');
-    previousTop = top;
+    const sections = leaf.path.slice(0, -1);
+    // Open every section this leaf is in that the previous leaf was not.
+    let shared = 0;
+    while (shared < sections.length && sections[shared] === previous[shared]) shared++;
+    if (sections.length === 0) lines.push('');
+    for (let depth = shared; depth < sections.length; depth++) {
+      if (depth === 0) lines.push('');
+      lines.push(`${'  '.repeat(depth)}# ${sections[depth]}:`);
+    }
+    previous = sections;
     const indent = '  '.repeat(leaf.path.length - 1);
     const key = leaf.path.at(-1);
     const where = leaf.meta.envOnly ? `environment only: ${leaf.env}` : `env ${leaf.env}`;
@@ -35,9 +38,4 @@ export function renderConfigExample(): string {
     lines.push(`${indent}# ${key}:${value}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(OUT, renderConfigExample());
-  process.stdout.write(`wrote ${OUT.pathname}\n`);
 }
