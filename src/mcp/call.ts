@@ -9,6 +9,7 @@ import { describeCause, GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
 import type { RiskGate } from '../policy/gate.ts';
+import { callSignal } from './call-signal.ts';
 import type { ClientChannel } from './channel.ts';
 import { renderText } from './format.ts';
 import type { RegisteredTool, Registry } from './registry.ts';
@@ -177,76 +178,77 @@ export class ToolCaller {
       );
     }
     const args = parsed.data as Record<string, unknown>;
-    const signal = AbortSignal.any([
-      request.signal,
-      this.shutdown.signal,
-      AbortSignal.timeout(config.tools.timeout),
-    ]);
+    const scope = callSignal([request.signal, this.shutdown.signal], config.tools.timeout);
+    const signal = scope.signal;
     try {
-      await this.deps.gate.check({
-        tool: def,
-        principal: request.principal,
-        args,
-        approvalId,
-        callId,
-        sessionId: request.sessionId,
-        channel: request.channel,
-        signal,
-      });
-    } catch (error) {
-      return deny(toGatewayError(error), tool);
-    }
+      try {
+        await this.deps.gate.check({
+          tool: def,
+          principal: request.principal,
+          args,
+          approvalId,
+          callId,
+          sessionId: request.sessionId,
+          channel: request.channel,
+          signal,
+        });
+      } catch (error) {
+        return deny(toGatewayError(error), tool);
+      }
 
-    const durable = def.risk === 'high' || def.risk === 'critical';
-    try {
-      await audit.append(
-        {
-          event: 'tool.decision',
-          ...base,
-          risk: def.risk,
-          args: redactArgs(args, def.sensitive),
-          decision: 'allowed',
-          ...(approvalId ? { approval_id: approvalId } : {}),
-        },
-        { durable },
-      );
-    } catch (error) {
-      this.finish(def.name, 'denied', started);
-      return errorResult(toGatewayError(error));
-    }
+      const durable = def.risk === 'high' || def.risk === 'critical';
+      try {
+        await audit.append(
+          {
+            event: 'tool.decision',
+            ...base,
+            risk: def.risk,
+            args: redactArgs(args, def.sensitive),
+            decision: 'allowed',
+            ...(approvalId ? { approval_id: approvalId } : {}),
+          },
+          { durable },
+        );
+      } catch (error) {
+        this.finish(def.name, 'denied', started);
+        return errorResult(toGatewayError(error));
+      }
 
-    let result: CallResult;
-    let failure: GatewayError | undefined;
-    try {
-      const output = await this.runHandler(tool, args, request, callId, signal);
-      result = {
-        content: [{ type: 'text', text: renderText(output, args.format) }],
-        structuredContent: output,
-      };
-    } catch (error) {
-      failure = toGatewayError(error);
-      if (failure.code === 'ERR_INTERNAL')
-        this.deps.log.error({ err: error, tool: def.name, call_id: callId }, 'tool failed');
-      result = errorResult(failure);
+      let result: CallResult;
+      let failure: GatewayError | undefined;
+      try {
+        const output = await this.runHandler(tool, args, request, callId, signal);
+        result = {
+          content: [{ type: 'text', text: renderText(output, args.format) }],
+          structuredContent: output,
+        };
+      } catch (error) {
+        failure = toGatewayError(error);
+        if (failure.code === 'ERR_INTERNAL')
+          this.deps.log.error({ err: error, tool: def.name, call_id: callId }, 'tool failed');
+        result = errorResult(failure);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await audit
+        .append(
+          {
+            event: 'tool.outcome',
+            ...base,
+            risk: def.risk,
+            outcome: failure ? 'error' : 'ok',
+            duration_ms: Math.round(seconds * 1000),
+            ...(failure
+              ? { error_code: failure.code, error: failure.message, cause: describeCause(failure) }
+              : {}),
+          },
+          { durable },
+        )
+        .catch((e) => this.deps.log.error({ err: e, call_id: callId }, 'audit write failed for an outcome'));
+      this.finish(def.name, failure ? 'error' : 'ok', started);
+      return result;
+    } finally {
+      scope.dispose();
     }
-    const seconds = (performance.now() - started) / 1000;
-    await audit
-      .append(
-        {
-          event: 'tool.outcome',
-          ...base,
-          risk: def.risk,
-          outcome: failure ? 'error' : 'ok',
-          duration_ms: Math.round(seconds * 1000),
-          ...(failure
-            ? { error_code: failure.code, error: failure.message, cause: describeCause(failure) }
-            : {}),
-        },
-        { durable },
-      )
-      .catch((e) => this.deps.log.error({ err: e, call_id: callId }, 'audit write failed for an outcome'));
-    this.finish(def.name, failure ? 'error' : 'ok', started);
-    return result;
   }
 
   private async runHandler(
