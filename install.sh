@@ -476,6 +476,10 @@ write_units() {
       install -m 0440 "$from/sudoers.d/tailwarden" "$SUDOERS.new"
       visudo -c -q -f "$SUDOERS.new" || { rm -f "$SUDOERS.new"; die "the sudoers file does not validate on this sudo" "package management stays off; report this"; }
       mv -f "$SUDOERS.new" "$SUDOERS"
+      local sudo_version
+      sudo_version=$(sudo -V 2>/dev/null | sed -n '1s/^Sudo version \([0-9.]*\).*/\1/p')
+      [ -z "$sudo_version" ] || version_ge "$sudo_version" 1.9.10 ||
+        warn "--enable-admin-actions: sudo $sudo_version predates 1.9.10, so the sudoers rules (regular expressions) match nothing and package changes will be refused; upgrade sudo"
     else
       warn "--enable-admin-actions: sudo is not installed, so package management will be refused (apt-get install sudo)"
     fi

@@ -258,7 +258,9 @@ describe('install.sh on Debian 12 with systemd', () => {
       expect(await exists('/etc/systemd/system/tailwarden.service.d/admin.conf')).toBe(true);
       await host.check(['visudo', '-c', '-f', '/etc/sudoers.d/tailwarden']);
       const allowed = await host.check(['sudo', '-l', '-U', 'tailwarden']);
-      expect(allowed).toContain('/usr/bin/apt-get -q update');
+      expect(allowed).toContain('NEEDRESTART_MODE=a /usr/bin/apt-get -q -y');
+      const environment = await host.check(['systemctl', 'show', '-p', 'Environment', 'tailwarden.service']);
+      expect(environment).toContain('TAILWARDEN_MODULES_SYSTEM_PACKAGE_SUDO=true');
       const score = await exposure();
       console.log(`systemd-analyze security tailwarden (--enable-admin-actions): exposure ${score}`);
       expect(score).toBeGreaterThan(0);

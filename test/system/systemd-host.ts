@@ -10,12 +10,19 @@ export const SYSTEMD_IMAGE = 'tailwarden-test-systemd:latest';
 /** A real Debian 12 host with systemd running, in a throwaway container. */
 export class SystemdHost {
   readonly name = `tw-test-system-${randomBytes(4).toString('hex')}`;
+  readonly image: string;
+
+  constructor(image = SYSTEMD_IMAGE) {
+    this.image = image;
+  }
 
   start(): void {
     try {
-      execFileSync('docker', ['image', 'inspect', SYSTEMD_IMAGE], { stdio: 'ignore' });
+      execFileSync('docker', ['image', 'inspect', this.image], { stdio: 'ignore' });
     } catch {
-      throw new Error(`Docker image ${SYSTEMD_IMAGE} is missing; build it with .ci/setup-system-host.sh`);
+      throw new Error(
+        `Docker image ${this.image} is missing; build it with .ci/setup-system-host.sh (or .ci/setup-debian-host.sh)`,
+      );
     }
     execFileSync('docker', [
       'run',
@@ -37,7 +44,7 @@ export class SystemdHost {
       'SYS_ADMIN',
       '--network',
       'none',
-      SYSTEMD_IMAGE,
+      this.image,
       '/sbin/init',
     ]);
     for (let i = 0; i < 100; i++) {

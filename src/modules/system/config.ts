@@ -75,6 +75,10 @@ export const systemConfig = section(
     package_timeout: duration('20m', {
       description: 'Upper bound on one package install, remove or upgrade.',
     }),
+    package_sudo: bool(false, {
+      description:
+        'Run apt-get changes (update, upgrade, install, remove) as `sudo -n /usr/bin/env ... /usr/bin/apt-get ...`, the exact forms /etc/sudoers.d/tailwarden allows; for a gateway that does not run as root. `install.sh --enable-admin-actions` turns it on.',
+    }),
     output_cap: bytes('256KiB', {
       description: 'Most command output kept in a result (the rest is cut, and the result says so).',
     }),

@@ -129,26 +129,6 @@ export function checkPackageNames(names: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
-/** apt-get argv run non-interactively: keep existing config files, wait for the dpkg lock a while. */
-export function aptArgv(verb: string[], extra: string[] = []): string[] {
-  return [
-    'env',
-    'DEBIAN_FRONTEND=noninteractive',
-    'NEEDRESTART_MODE=a',
-    'apt-get',
-    '-y',
-    '-q',
-    '-o',
-    'Dpkg::Options::=--force-confdef',
-    '-o',
-    'Dpkg::Options::=--force-confold',
-    '-o',
-    'DPkg::Lock::Timeout=60',
-    ...verb,
-    ...extra,
-  ];
-}
-
 /** Packages apt reports as set up or removed ("Setting up x (1.2) ...", "Removing x (1.2) ..."). */
 export function parseAptChanges(
   output: string,

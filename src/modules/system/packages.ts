@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import type { ToolContext } from '../../mcp/tool.ts';
+import { type AptAction, aptCommand, aptFailure, sudoMissing } from './apt-commands.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import {
-  aptArgv,
-  checkPackageNames,
   detectPackageManager,
   type PendingUpdate,
   parseApkInfo,
@@ -25,6 +24,22 @@ const quick = (ctx: Ctx) => ({
   outputCap: ctx.system.config.output_cap,
 });
 const long = (ctx: Ctx) => ({ ...quick(ctx), timeoutMs: ctx.system.config.package_timeout });
+
+/** Run one apt-get change, through `sudo -n` when modules.system.package_sudo is on. */
+async function runApt(
+  ctx: Ctx,
+  action: AptAction,
+  packages: readonly string[],
+  onLine?: (line: string) => void,
+) {
+  const sudo = ctx.system.config.package_sudo;
+  const argv = aptCommand(action, packages, sudo);
+  try {
+    return { sudo, result: await ctx.system.runner.run(argv, { ...long(ctx), onLine }) };
+  } catch (error) {
+    throw sudoMissing(error);
+  }
+}
 
 const update = z.object({
   name: z.string(),
@@ -57,8 +72,8 @@ export const packagesCheck = systemTool({
     let updates: PendingUpdate[];
     if (manager === 'apt') {
       if (refresh) {
-        const r = await runner.run(aptArgv(['update']), long(ctx));
-        if (r.code !== 0) throw commandFailure('apt-get update', r);
+        const { sudo, result } = await runApt(ctx, 'update', []);
+        if (result.code !== 0) throw aptFailure('apt-get update', result, sudo);
       }
       const r = await runner.run(['apt', 'list', '--upgradable'], quick(ctx));
       if (r.code !== 0) throw commandFailure('apt list --upgradable', r);
@@ -149,7 +164,9 @@ const changeOutput = z.object({
 });
 
 /** Refresh the index, then run a long apt command, streaming its lines as progress notifications. */
-async function runAptChange(ctx: Ctx, argv: string[], what: string) {
+async function runAptChange(ctx: Ctx, action: AptAction, packages: readonly string[] = []) {
+  const what = `apt-get ${action}`;
+  aptCommand(action, packages); // bad package names are refused before anything runs
   const { runner } = ctx.system;
   const manager = await detectPackageManager(runner, quick(ctx));
   if (manager !== 'apt')
@@ -158,22 +175,19 @@ async function runAptChange(ctx: Ctx, argv: string[], what: string) {
       `${what} is supported with apt only; this host uses ${manager} (checking and listing work there).`,
     );
   await ctx.progress({ progress: 0, message: 'apt-get update' });
-  const refresh = await runner.run(aptArgv(['update']), long(ctx));
-  if (refresh.code !== 0) throw commandFailure('apt-get update', refresh);
+  const refresh = await runApt(ctx, 'update', []);
+  if (refresh.result.code !== 0) throw aptFailure('apt-get update', refresh.result, refresh.sudo);
   let lines = 0;
   let pending = Promise.resolve();
-  const r = await runner.run(argv, {
-    ...long(ctx),
-    onLine: (line) => {
-      lines++;
-      if (line.trim())
-        pending = pending.then(() => ctx.progress({ progress: lines, message: line.slice(0, 200) }));
-    },
+  const { sudo, result: r } = await runApt(ctx, action, packages, (line) => {
+    lines++;
+    if (line.trim())
+      pending = pending.then(() => ctx.progress({ progress: lines, message: line.slice(0, 200) }));
   });
   await pending.catch(() => undefined);
   const output = `${r.stdout}${r.stderr ? `\n--- stderr ---\n${r.stderr}` : ''}`;
   if (r.code !== 0) {
-    const failure = commandFailure(what, r);
+    const failure = aptFailure(what, r, sudo);
     throw new GatewayError(failure.code, failure.message, {
       cause: failure,
       details: { output: output.slice(-4000) },
@@ -204,7 +218,7 @@ export const packagesUpgrade = systemTool({
   input: z.object({}),
   output: changeOutput,
   summarize: () => 'Upgrade all packages on this host (apt-get update, then apt-get upgrade).',
-  handler: (_input, ctx) => runAptChange(ctx, aptArgv(['upgrade']), 'apt-get upgrade'),
+  handler: (_input, ctx) => runAptChange(ctx, 'upgrade'),
 });
 
 export const packagesInstall = systemTool({
@@ -217,12 +231,7 @@ export const packagesInstall = systemTool({
   input: z.object({ packages: namesArg }),
   output: changeOutput,
   summarize: ({ packages }) => `Install ${packages.join(', ')} on this host.`,
-  handler: ({ packages }, ctx) =>
-    runAptChange(
-      ctx,
-      aptArgv(['install', '--no-install-recommends'], ['--', ...checkPackageNames(packages)]),
-      'apt-get install',
-    ),
+  handler: ({ packages }, ctx) => runAptChange(ctx, 'install', packages),
 });
 
 export const packagesRemove = systemTool({
@@ -234,8 +243,7 @@ export const packagesRemove = systemTool({
   input: z.object({ packages: namesArg }),
   output: changeOutput,
   summarize: ({ packages }) => `Remove ${packages.join(', ')} from this host.`,
-  handler: ({ packages }, ctx) =>
-    runAptChange(ctx, aptArgv(['remove'], ['--', ...checkPackageNames(packages)]), 'apt-get remove'),
+  handler: ({ packages }, ctx) => runAptChange(ctx, 'remove', packages),
 });
 
 export const packageTools = [packagesCheck, packagesList, packagesUpgrade, packagesInstall, packagesRemove];
