@@ -104,6 +104,14 @@ export function walkConfig(schema: z.ZodType): { leaves: ConfigLeaf[]; sections:
 export function parseEnvValue(leaf: ConfigLeaf, text: string): unknown {
   switch (leaf.kind) {
     case 'list':
+      // A JSON array for lists of objects (e.g. TAILWARDEN_MODULES_SSH_HOSTS), else comma-separated.
+      if (text.trimStart().startsWith('[')) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return text; // let the schema report it
+        }
+      }
       return text
         .split(',')
         .map((s) => s.trim())

@@ -75,6 +75,14 @@ describe('configuration loading', () => {
     expect(config.state_dir).toBe('/tmp/y');
   });
 
+  it('takes a JSON array from the environment for a list of objects', () => {
+    const hosts = [
+      { name: 'nas', address: 'nas.example.ts.net', key_file: '/k', host_key: `SHA256:${'A'.repeat(43)}` },
+    ];
+    const config = loadConfig({ env: { TAILWARDEN_MODULES_SSH_HOSTS: JSON.stringify(hosts) } }).config;
+    expect(config.modules.ssh.hosts[0]).toMatchObject(hosts[0]!);
+  });
+
   it('names the file, the key and the problem for a bad value', () => {
     const file = configFile('http:\n  body_limit: lots\n');
     const problems = problemsOf(() => loadConfig({ file, env: {} }));
