@@ -19,7 +19,7 @@ function typeOf(leaf: ConfigLeaf): string {
   if (leaf.enumValues) return leaf.enumValues.map((v) => `\`${v}\``).join(' | ');
   if (leaf.kind === 'duration') return 'duration (`30s`, `15m`, `2h`, `90d`)';
   if (leaf.kind === 'bytes') return 'size (`512KiB`, `1MiB`)';
-  if (leaf.kind === 'list') return 'list (YAML list; comma-separated in env)';
+  if (leaf.kind === 'list') return 'list (YAML list; in env comma-separated, or a JSON array)';
   if (leaf.kind === 'map') return 'map (YAML mapping; JSON in env)';
   return leaf.meta.format ? `${leaf.kind} (${leaf.meta.format})` : leaf.kind;
 }
