@@ -11,6 +11,7 @@ import type { Gateway } from './gateway.ts';
 import { approvalsPage } from './http/approvals-page.ts';
 import { authHook } from './http/auth-hook.ts';
 import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
+import { answerClientError } from './http/client-error.ts';
 import { registerErrorHandlers } from './http/error-handler.ts';
 import { overallState, registerHealthRoutes } from './http/health.ts';
 import { hostGuard } from './http/host-guard.ts';
@@ -54,6 +55,7 @@ export async function buildApp(
     bodyLimit: config.http.body_limit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
   });
   const inflight = new InflightResponses();
   const sessions = new SessionStore(

@@ -10,6 +10,14 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+/** Ids of the JSON-RPC requests (not notifications or responses) in a body, typed so 1 and "1" differ. */
+function requestIds(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((m) =>
+    m && typeof m === 'object' && 'method' in m && 'id' in m ? [`${typeof m.id}:${String(m.id)}`] : [],
+  );
+}
+
 function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
 }
@@ -50,6 +58,21 @@ export function registerMcpRoute(
           'This session belongs to another principal; start your own session.',
         );
       }
+      // A second request with an id still in flight would take over the first one's answer and
+      // leave its HTTP response open for good; refuse it instead.
+      const ids = requestIds(request.body);
+      const clash = ids.find((id, i) => session.inflightIds.has(id) || ids.indexOf(id) !== i);
+      if (clash)
+        return jsonRpcError(
+          reply,
+          409,
+          -32600,
+          `Request id ${clash.slice(clash.indexOf(':') + 1)} is already used by a request in flight on this session; give every request its own id.`,
+        );
+      for (const id of ids) session.inflightIds.add(id);
+      reply.raw.on('close', () => {
+        for (const id of ids) session.inflightIds.delete(id);
+      });
       session.lastSeenAt = Date.now();
       transport = session.transport;
     } else if (request.method === 'POST' && isInitialize(request.body)) {
@@ -62,7 +85,15 @@ export function registerMcpRoute(
         onsessioninitialized: (id) => {
           release();
           const now = Date.now();
-          sessions.add({ id, principalId: principal.id, transport, server, createdAt: now, lastSeenAt: now });
+          sessions.add({
+            id,
+            principalId: principal.id,
+            transport,
+            server,
+            createdAt: now,
+            lastSeenAt: now,
+            inflightIds: new Set(),
+          });
         },
       });
       server.onclose = () => {

@@ -9,6 +9,8 @@ export interface Session {
   readonly server: Server;
   readonly createdAt: number;
   lastSeenAt: number;
+  /** JSON-RPC ids of this session's requests still being answered (the SDK routes answers by id). */
+  readonly inflightIds: Set<string>;
 }
 
 export interface SessionLimits {
