@@ -17,6 +17,7 @@ import {
 } from './lifecycle.ts';
 import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
 import { remoteEngines, withHostOption } from './remote.ts';
+import { guardEnginePaths } from './safe-paths.ts';
 import { ComposeRunner } from './stacks/compose.ts';
 import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
 import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
@@ -60,7 +61,7 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
   start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.
-    const engine = new Docker({ socketPath: settings.socket });
+    const engine = guardEnginePaths(new Docker({ socketPath: settings.socket }));
     const context: DockerContext = {
       docker: {
         engine,

@@ -5,6 +5,7 @@ import type { ToolDefinition } from '../../mcp/tool.ts';
 import type { SshContext } from '../ssh/context.ts';
 import { dockerForHost } from '../ssh/docker.ts';
 import type { DockerContext } from './context.ts';
+import { guardEnginePaths } from './safe-paths.ts';
 
 /**
  * Docker over SSH: the same docker tools, pointed at a fleet host's engine by an
@@ -24,7 +25,7 @@ export function remoteEngines(peer: ((id: string) => unknown) | undefined): (hos
     }
     let engine = engines.get(host);
     if (!engine) {
-      engine = dockerForHost(ssh.ssh, host);
+      engine = guardEnginePaths(dockerForHost(ssh.ssh, host));
       engines.set(host, engine);
     }
     return engine;
