@@ -87,3 +87,116 @@ describe('the state database locked by another process', () => {
     expect(gw.logs.filter((l) => l.level === 'fatal')).toEqual([]);
   }, 60_000);
 });
+
+describe('the audit directory on a full disk (a 64 KiB tmpfs)', () => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'tw-test-faults-disk-'));
+  afterAll(() => {
+    try {
+      execFileSync('umount', [mountPoint]);
+    } finally {
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses calls instead of running them unaudited, says so, keeps serving, and recovers when space frees', async () => {
+    // A real filesystem that fills up (unlike /dev/full, it accepts writes until it does).
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
+    const auditFile = join(mountPoint, 'audit.jsonl');
+    const filler = join(mountPoint, 'filler');
+    const gw = await startTestGateway({
+      modules: [testModule],
+      config: { audit: { file: auditFile }, policy: { tools: { test_thing_restart: 'allow' } } },
+    });
+    try {
+      const client = await gw.client(await gw.token({ role: 'admin' }));
+      expect(
+        (await client.callTool({ name: 'test_echo', arguments: { text: 'before' } })).isError,
+      ).toBeFalsy();
+      // Fill every byte left.
+      try {
+        writeFileSync(filler, Buffer.alloc(128 * 1024));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+      // The audit file's last page still has slack: calls keep being audited until it is used up.
+      let low = await client.callTool({ name: 'test_echo', arguments: { text: 'full' } });
+      for (let i = 0; i < 500 && !low.isError; i++) {
+        low = await client.callTool({ name: 'test_echo', arguments: { text: 'full' } });
+      }
+      expect(low.isError).toBe(true);
+      expect(textOf(low)).toContain('ERR_AUDIT_UNAVAILABLE');
+      const high = await client.callTool({ name: 'test_thing_restart', arguments: { name: 'db' } });
+      expect(high.isError).toBe(true);
+      expect(textOf(high)).toContain('ERR_AUDIT_UNAVAILABLE');
+      expect(textOf(high)).not.toContain('restarted');
+      expect((await fetch(`${gw.url}/health`)).status).toBeLessThan(600);
+
+      rmSync(filler);
+      const after = await client.callTool({ name: 'test_thing_restart', arguments: { name: 'db' } });
+      expect(textOf(after)).toContain('restarted');
+      await gw.gateway.audit.flush();
+      const verify = await runCli(['audit', 'verify', '--json', '--state-dir', gw.stateDir], {
+        env: { TAILWARDEN_AUDIT_FILE: auditFile },
+      });
+      expect(JSON.parse(verify.stdout), verify.stdout).toMatchObject({ ok: true });
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+});
+
+describe('SIGKILL of tailwarden serve during a burst of calls', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-test-faults-kill-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('on restart the audit chain verifies and a pending approval is still listed', async () => {
+    mkdirSync(dir, { recursive: true });
+    const env = { TAILWARDEN_STATE_DIR: dir, TAILWARDEN_POLICY_APPROVAL_WAIT: '0s' };
+    const created = await runCli([
+      'token',
+      'create',
+      '--name',
+      'k',
+      '--role',
+      'admin',
+      '--json',
+      '--state-dir',
+      dir,
+    ]);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    const first = await startServe(['--listen', '127.0.0.1:0'], env);
+    const listen = first.logs.find((l) => String(l.msg).includes('listening on'))!.listen as string;
+    const client = new Client({ name: 'kill', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://${listen}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    const pending = await client
+      .callTool({ name: 'system_packages_remove', arguments: { packages: ['tw-test-never-installed'] } })
+      .catch((e: Error) => e);
+    const burst = Array.from({ length: 200 }, () =>
+      client.callTool({ name: 'system_status', arguments: {} }).catch(() => 'killed'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await client.close().catch(() => undefined);
+    await Promise.allSettled(burst);
+
+    const second = await startServe(['--listen', '127.0.0.1:0'], env);
+    try {
+      const verify = await runCli(['audit', 'verify', '--json', '--state-dir', dir]);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+      const listed = await runCli(['approvals', 'list', '--json', '--state-dir', dir]);
+      expect(listed.code, `${JSON.stringify(pending)} ${listed.stderr}`).toBe(0);
+      const approvals = JSON.parse(listed.stdout) as { state: string; tool: string }[];
+      expect(approvals.some((a) => a.state === 'pending')).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    expect(statSync(join(dir, DB_FILE)).size).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').length).toBeGreaterThan(0);
+  }, 90_000);
+});
