@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_CONFIG_INVALID: 500,
   ERR_INTERNAL: 500,
   ERR_HOST_KEY_UNTRUSTED: 502,
+  ERR_STATE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -68,9 +69,32 @@ export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return new GatewayError('ERR_TIMEOUT', 'The operation was cancelled or timed out.', { cause: error });
   }
+  if (isStateDbFault(error)) {
+    return new GatewayError(
+      'ERR_STATE_UNAVAILABLE',
+      'The state database is locked, read-only or out of space; nothing was changed. Retry shortly; if it persists, check the state directory (another process holding a lock, permissions, disk space).',
+      { cause: error, retryAfter: 5 },
+    );
+  }
   return new GatewayError('ERR_INTERNAL', 'Internal error; the gateway log has the details.', {
     cause: error,
   });
+}
+
+// SQLite primary result codes that mean "the database cannot be used right now", not a bug.
+const SQLITE_UNAVAILABLE = new Set([
+  5 /* BUSY */, 6 /* LOCKED */, 8 /* READONLY */, 10 /* IOERR */, 13 /* FULL */, 14 /* CANTOPEN */,
+]);
+
+function isStateDbFault(error: unknown): boolean {
+  const e = error as { code?: unknown; errcode?: unknown } | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.code === 'ERR_SQLITE_ERROR' &&
+    typeof e.errcode === 'number' &&
+    SQLITE_UNAVAILABLE.has(e.errcode & 0xff)
+  );
 }
 
 /** A short description of the cause chain for logs and audit records (never shown to callers). */

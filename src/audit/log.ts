@@ -156,7 +156,10 @@ export class AuditLog {
     }
     const data = Buffer.from(`${lines.join('\n')}\n`);
     try {
-      await this.fh.write(data, 0, data.length, null);
+      const { bytesWritten } = await this.fh.write(data, 0, data.length, null);
+      // A filling disk answers with a short write, not an error: that is a torn batch, never a success.
+      if (bytesWritten !== data.length)
+        throw new Error(`short write (${bytesWritten} of ${data.length} bytes): disk full?`);
       if (batch.some((p) => p.durable)) await this.fh.datasync();
       this.seq = seq;
       this.lastHash = prev;
