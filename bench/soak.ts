@@ -1,0 +1,241 @@
+// Soak, churn and disconnects: figures, not pass/fail. `node bench/soak.ts`
+//   BENCH_SOAK_SECONDS (default 60; the resilience issue asks for 600), BENCH_SOAK_SESSIONS (50),
+//   BENCH_CHURN (10000 sessions opened and closed), BENCH_DISCONNECTS (200 calls cut mid-stream).
+// 1. Steady mixed read load over a real `tailwarden serve`: req/s, p50/p99, errors, RSS start/end.
+// 2. Session churn: open + DELETE, RSS and open sessions before/after.
+// 3. Abrupt disconnects during long calls on an in-process gateway: calls in flight, open POST
+//    answers and the process's active handles return to where they were.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { buildApp } from '../src/app.ts';
+import { configFrom } from '../src/config/load.ts';
+import { startGateway } from '../src/gateway.ts';
+import { silentLogger } from '../src/log.ts';
+import { testModule } from '../test/support/test-module.ts';
+
+const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
+const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 50);
+const CHURN = Number(process.env.BENCH_CHURN ?? 10_000);
+const DISCONNECTS = Number(process.env.BENCH_DISCONNECTS ?? 200);
+const BIN = join(import.meta.dirname, '..', 'bin', 'tailwarden.js');
+const ACCEPT = 'application/json, text/event-stream';
+
+const rssMb = (pid: number) =>
+  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 102.4) / 10;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function startDaemon() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tw-soak-'));
+  const env = {
+    ...process.env,
+    TAILWARDEN_STATE_DIR: stateDir,
+    TAILWARDEN_LOG_LEVEL: 'warn',
+    TAILWARDEN_RATE_LIMIT_PER_PRINCIPAL: '1000000000',
+    TAILWARDEN_HTTP_MAX_SESSIONS_PER_PRINCIPAL: '1000',
+  };
+  const { token } = JSON.parse(
+    execFileSync(process.execPath, [BIN, 'token', 'create', '--name', 'soak', '--role', 'viewer', '--json'], {
+      env,
+    }).toString(),
+  ) as { token: string };
+  const port = 20_000 + Math.floor(Math.random() * 5000);
+  const child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`], {
+    env,
+    stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 2000; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await sleep(10);
+  }
+  return { child, base, token };
+}
+
+async function openSessionsMetric(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^tailwarden_mcp_sessions_open (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+async function steadyLoad(base: string, token: string, pid: number) {
+  const calls = [
+    { name: 'system_status', arguments: {} },
+    { name: 'system_processes_top', arguments: { limit: 5 } },
+    { name: 'system_network_io', arguments: {} },
+  ];
+  const clients = await Promise.all(
+    Array.from({ length: SESSIONS }, async (_, i) => {
+      const client = new Client({ name: `soak-${i}`, version: '1' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+        }),
+      );
+      return client;
+    }),
+  );
+  await sleep(1000);
+  const rssStart = rssMb(pid);
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    clients.map(async (client, i) => {
+      for (let n = i; Date.now() < deadline; n++) {
+        const started = performance.now();
+        try {
+          if (n % 4 === 3) await client.listTools();
+          else {
+            const result = await client.callTool(calls[n % 4]!);
+            if (result.isError) errors++;
+          }
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  const rssEnd = rssMb(pid);
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    'req/s': Math.round(latencies.length / SECONDS),
+    'p50 ms': Math.round(percentile(latencies, 50)),
+    'p99 ms': Math.round(percentile(latencies, 99)),
+    errors,
+    'RSS start MB': rssStart,
+    'RSS end MB': rssEnd,
+    'RSS change %': Math.round(((rssEnd - rssStart) / rssStart) * 1000) / 10,
+  };
+}
+
+async function churn(base: string, token: string, pid: number) {
+  const headers = { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${token}` };
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'churn', version: '1' } },
+  });
+  const before = { rss: rssMb(pid), open: await openSessionsMetric(base) };
+  let failures = 0;
+  const worker = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const init = await fetch(`${base}/mcp`, { method: 'POST', headers, body });
+      await init.text();
+      const id = init.headers.get('mcp-session-id');
+      if (!id) {
+        failures++;
+        continue;
+      }
+      const closed = await fetch(`${base}/mcp`, {
+        method: 'DELETE',
+        headers: { ...headers, 'mcp-session-id': id },
+      });
+      await closed.text();
+      if (!closed.ok) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, () => worker(CHURN / 10)));
+  await sleep(2000);
+  return {
+    sessions: CHURN,
+    failures,
+    'RSS before MB': before.rss,
+    'RSS after MB': rssMb(pid),
+    'open before': before.open,
+    'open after': await openSessionsMetric(base),
+  };
+}
+
+/** Long calls whose connections are destroyed mid-stream, on an in-process gateway with test_slow. */
+async function disconnects() {
+  const config = configFrom({
+    state_dir: mkdtempSync(join(tmpdir(), 'tw-soak-cut-')),
+    rate_limit: { per_principal: 1_000_000_000 },
+    http: { max_sessions_per_principal: 1000 },
+  });
+  const gateway = await startGateway(config, { log: silentLogger(), modules: [testModule] });
+  const app = await buildApp(config, gateway, { processMetrics: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const { token } = await gateway.tokens.create({
+    name: 'cut',
+    role: 'viewer',
+    permissions: [],
+    ttlMs: 3_600_000,
+  });
+  const post = (body: unknown, session?: string) =>
+    request({
+      host: '127.0.0.1',
+      port,
+      path: '/mcp',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: ACCEPT,
+        authorization: `Bearer ${token}`,
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+    }).end(JSON.stringify(body));
+  const init = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cut', version: '1' } },
+    }),
+  });
+  await init.text();
+  const session = init.headers.get('mcp-session-id')!;
+  await sleep(500);
+  const resourcesBefore = process.getActiveResourcesInfo().length;
+  for (let i = 1; i <= DISCONNECTS; i++) {
+    const req = post(
+      { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'test_slow', arguments: { ms: 2000 } } },
+      session,
+    );
+    req.on('error', () => undefined);
+    setTimeout(() => req.destroy(), 50 + (i % 10) * 20);
+  }
+  await sleep(400);
+  const peak = gateway.caller.callsInFlight;
+  await sleep(3000); // every test_slow has ended by now
+  const result = {
+    'calls cut': DISCONNECTS,
+    'in flight at peak': peak,
+    'in flight after': gateway.caller.callsInFlight,
+    'active resources before': resourcesBefore,
+    'active resources after': process.getActiveResourcesInfo().length,
+  };
+  await app.close();
+  return result;
+}
+
+const { child, base, token } = await startDaemon();
+console.log(
+  `\nsteady mixed read load: ${SESSIONS} sessions, ${SECONDS} s (\`tailwarden serve\`, token auth)`,
+);
+console.table({ result: await steadyLoad(base, token, child.pid!) });
+console.log(`\nsession churn: ${CHURN} sessions opened and closed`);
+console.table({ result: await churn(base, token, child.pid!) });
+child.kill('SIGTERM');
+console.log(`\nabrupt disconnects: ${DISCONNECTS} long calls cut mid-stream (in-process gateway)`);
+console.table({ result: await disconnects() });
+process.exit(0);
