@@ -69,6 +69,16 @@ async function openSessionsMetric(base: string): Promise<number> {
   return Number(/^tailwarden_mcp_sessions_open (\d+)/m.exec(text)?.[1] ?? Number.NaN);
 }
 
+/** V8 heap in use, from the daemon's own /metrics (RSS alone cannot tell a leak from a heap that grew). */
+async function heapUsedMb(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return (
+    Math.round(
+      Number(/^tailwarden_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN) / 104857.6,
+    ) / 10
+  );
+}
+
 async function steadyLoad(base: string, token: string, pid: number) {
   const calls = [
     { name: 'system_status', arguments: {} },
@@ -88,6 +98,7 @@ async function steadyLoad(base: string, token: string, pid: number) {
   );
   await sleep(1000);
   const rssStart = rssMb(pid);
+  const heapStart = await heapUsedMb(base);
   const latencies: number[] = [];
   let errors = 0;
   const deadline = Date.now() + SECONDS * 1000;
@@ -109,6 +120,7 @@ async function steadyLoad(base: string, token: string, pid: number) {
     }),
   );
   const rssEnd = rssMb(pid);
+  const heapEnd = await heapUsedMb(base);
   await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   latencies.sort((a, b) => a - b);
   return {
@@ -120,6 +132,8 @@ async function steadyLoad(base: string, token: string, pid: number) {
     'RSS start MB': rssStart,
     'RSS end MB': rssEnd,
     'RSS change %': Math.round(((rssEnd - rssStart) / rssStart) * 1000) / 10,
+    'heap used start MB': heapStart,
+    'heap used end MB': heapEnd,
   };
 }
 
@@ -131,7 +145,7 @@ async function churn(base: string, token: string, pid: number) {
     method: 'initialize',
     params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'churn', version: '1' } },
   });
-  const before = { rss: rssMb(pid), open: await openSessionsMetric(base) };
+  const before = { rss: rssMb(pid), heap: await heapUsedMb(base), open: await openSessionsMetric(base) };
   let failures = 0;
   const worker = async (count: number) => {
     for (let i = 0; i < count; i++) {
@@ -157,6 +171,8 @@ async function churn(base: string, token: string, pid: number) {
     failures,
     'RSS before MB': before.rss,
     'RSS after MB': rssMb(pid),
+    'heap before MB': before.heap,
+    'heap after MB': await heapUsedMb(base),
     'open before': before.open,
     'open after': await openSessionsMetric(base),
   };
