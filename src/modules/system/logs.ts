@@ -4,7 +4,7 @@ import { formatArg } from '../../mcp/format.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import { analyzeLogLines, type LogRecord, parseLogLine } from './logs-analyzer.ts';
 import { compileSafeRegExp } from './safe-regex.ts';
-import { PRIORITIES, queryJournal } from './services.ts';
+import { journalEntry, PRIORITIES, queryJournal } from './services.ts';
 import type { JournalEntry } from './systemd.ts';
 
 const FALLBACK_FILES = ['/var/log/syslog', '/var/log/messages'];
@@ -91,16 +91,7 @@ export const logsQuery = systemTool({
   }),
   output: z.object({
     source: z.string().describe('journald, or the file read instead'),
-    entries: z.array(
-      z.object({
-        time: z.string().nullable(),
-        priority: z.number().nullable(),
-        unit: z.string().nullable(),
-        identifier: z.string().nullable(),
-        pid: z.number().nullable(),
-        message: z.string(),
-      }),
-    ),
+    entries: z.array(journalEntry),
     truncated: z.boolean(),
   }),
   handler: (input, ctx) => readLogs(ctx, input),

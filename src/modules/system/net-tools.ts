@@ -7,6 +7,8 @@ import { commandFailure } from './systemd.ts';
 
 const hostArg = z.string().min(1).max(253).describe('Host name or IP address');
 const portArg = z.number().int().min(1).max(65_535);
+const timeoutArg = (defaultMs: number) =>
+  z.number().int().min(100).max(30_000).default(defaultMs).describe('Give up after this many milliseconds');
 const diag = { permission: 'network:diag', risk: 'moderate', openWorld: true, readOnly: true } as const;
 
 export const netTcpCheck = systemTool({
@@ -17,13 +19,7 @@ export const netTcpCheck = systemTool({
   input: z.object({
     host: hostArg,
     port: portArg.describe('TCP port to connect to'),
-    timeout_ms: z
-      .number()
-      .int()
-      .min(100)
-      .max(30_000)
-      .default(3000)
-      .describe('Give up after this many milliseconds'),
+    timeout_ms: timeoutArg(3000),
   }),
   output: z.object({
     host: z.string(),
@@ -155,13 +151,7 @@ export const netTlsCheck = systemTool({
     host: hostArg,
     port: portArg.default(443).describe('TCP port of the TLS service'),
     servername: z.string().max(253).optional().describe('SNI name (default: host, when it is a name)'),
-    timeout_ms: z
-      .number()
-      .int()
-      .min(100)
-      .max(30_000)
-      .default(5000)
-      .describe('Give up after this many milliseconds'),
+    timeout_ms: timeoutArg(5000),
   }),
   output: z.object({
     host: z.string(),
@@ -208,13 +198,7 @@ export const netHttpProbe = systemTool({
   input: z.object({
     url: z.url({ protocol: /^https?$/ }).describe('http:// or https:// URL'),
     method: z.enum(['GET', 'HEAD']).default('GET').describe('HTTP method (only safe ones)'),
-    timeout_ms: z
-      .number()
-      .int()
-      .min(100)
-      .max(30_000)
-      .default(5000)
-      .describe('Give up after this many milliseconds'),
+    timeout_ms: timeoutArg(5000),
     max_bytes: z
       .number()
       .int()

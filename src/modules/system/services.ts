@@ -83,7 +83,8 @@ export const servicesFailed = systemTool({
   },
 });
 
-const journalEntry = z.object({
+/** One journal line as the log tools return it. */
+export const journalEntry = z.object({
   time: z.string().nullable(),
   priority: z.number().nullable(),
   unit: z.string().nullable(),
