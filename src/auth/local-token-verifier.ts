@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config/schema.ts';
 import type { Principal } from './principal.ts';
 import { permissionsFor } from './roles.ts';
+import { tokenHash } from './token-cache.ts';
 import type { TokenStore } from './token-store.ts';
 import {
   type AuthRequest,
@@ -44,7 +44,7 @@ export class LocalTokenVerifier implements Verifier {
   async verify(request: AuthRequest): Promise<VerifyResult> {
     const token = request.bearer;
     if (!token) return NOT_MINE;
-    const hash = createHash('sha256').update(token).digest('base64url');
+    const hash = tokenHash(token);
     // Expiry and revocation are checked against the database below on every request, so a
     // cached signature check never outlives the token.
     const jti = this.verified.get(hash) ?? (await this.verifySignature(token, hash));
