@@ -49,6 +49,8 @@ type DockerTool = ToolDefinition<any, any, DockerContext>;
 export function withHostOption(tool: DockerTool): DockerTool {
   return {
     ...tool,
+    // With `host` the call reaches another machine of the fleet.
+    openWorld: true,
     input: tool.input.extend({ host: hostArg }),
     summarize: tool.summarize
       ? ({ host, ...args }) => `${tool.summarize!(args)}${host ? ` (on host ${host})` : ''}`
