@@ -17,6 +17,7 @@ import {
   type ServerRequest,
   SetLevelRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import { isGatewayError } from '../errors.ts';
 import { SERVER_NAME, VERSION } from '../version.ts';
@@ -26,6 +27,13 @@ import type { ClientChannel } from './channel.ts';
 import type { Registry } from './registry.ts';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * tools/call registered with a loose outer schema: the SDK parses a handler's schema before its own
+ * tools/call validation runs, so with the strict schema invalid params (arguments as an array, a missing
+ * name) came back as -32603 "internal error". With this envelope the SDK's check answers -32602.
+ */
+const ToolsCallEnvelope = z.object({ method: z.literal('tools/call'), params: z.unknown() });
 
 export interface SessionServerDeps {
   registry: Registry;
@@ -135,17 +143,19 @@ export function createSessionServer(deps: SessionServerDeps): Server {
   server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
     tools: deps.registry.listTools(principalOf(extra)),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    deps.caller.call({
-      name: request.params.name,
-      args: request.params.arguments,
+  server.setRequestHandler(ToolsCallEnvelope, (request, extra) => {
+    // The SDK's own check already answered a bad shape with -32602; this parse only narrows the type.
+    const { params } = CallToolRequestSchema.parse(request);
+    return deps.caller.call({
+      name: params.name,
+      args: params.arguments,
       principal: principalOf(extra),
       sessionId: extra.sessionId,
       rpcId: extra.requestId,
       channel: channelFor(server, extra),
       signal: extra.signal,
-    }),
-  );
+    });
+  });
   server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({
     prompts: deps.catalog.listPrompts(principalOf(extra)),
   }));

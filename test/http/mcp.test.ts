@@ -1,3 +1,4 @@
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../src/modules/index.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -88,6 +89,23 @@ describe('MCP over Streamable HTTP with local tokens', () => {
     })) as ToolResult;
     expect(result.isError).toBe(true);
     expect(result.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*limit/);
+  });
+
+  it('answers tools/call params of the wrong shape with -32602 invalid params', async () => {
+    const client = await gw.client(viewer);
+    for (const params of [{ name: 'system_status', arguments: [1, 2] }, { arguments: {} }, { name: 7 }]) {
+      const error = await client
+        .request({ method: 'tools/call', params } as never, CallToolResultSchema)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(McpError);
+      expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+      expect((error as McpError).message).toContain('Invalid tools/call request');
+    }
+    const after = (await client.callTool({ name: 'system_status', arguments: {} })) as ToolResult;
+    expect(after.isError).toBeFalsy();
   });
 
   it('turns handler failures into safe isError results', async () => {
