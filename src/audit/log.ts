@@ -3,6 +3,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { explainUnwritable } from '../state/unwritable.ts';
 import { GENESIS_HASH, sealLine, unsealLine } from './chain.ts';
 
 export interface AuditEntry {
@@ -79,8 +80,13 @@ export class AuditLog {
   }
 
   static async open(path: string, log: Logger): Promise<AuditLog> {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const fh = await open(path, 'a+', 0o600);
+    let fh: FileHandle;
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      fh = await open(path, 'a+', 0o600);
+    } catch (error) {
+      throw explainUnwritable(error, path, 'The audit log');
+    }
     const { size } = await fh.stat();
     const { line, goodSize } = await lastCompleteLine(fh);
     let seq = 0;

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { explainUnwritable } from './unwritable.ts';
 
 /** A named schema change. Each feature owns its ids (prefix them with the feature name). */
 export interface Migration {
@@ -25,14 +26,18 @@ export class StateDb {
   readonly path: string;
 
   constructor(stateDir: string) {
-    ensureStateDir(stateDir);
     this.path = join(stateDir, DB_FILE);
-    this.sqlite = new DatabaseSync(this.path);
-    chmodSync(this.path, 0o600);
-    this.sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    this.sqlite.exec(
-      'CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
-    );
+    try {
+      ensureStateDir(stateDir);
+      this.sqlite = new DatabaseSync(this.path);
+      chmodSync(this.path, 0o600);
+      this.sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      this.sqlite.exec(
+        'CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
+      );
+    } catch (error) {
+      throw explainUnwritable(error, stateDir, 'The state directory');
+    }
   }
 
   /** Apply, in order and once each, the migrations not applied yet. */

@@ -200,3 +200,83 @@ describe('SIGKILL of tailwarden serve during a burst of calls', () => {
     expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').length).toBeGreaterThan(0);
   }, 90_000);
 });
+
+describe('a read-only state directory or audit directory (a read-only bind mount)', () => {
+  // A running daemon's open files stay writable under a new read-only mount, and the kernel refuses to
+  // remount a mount with open writers (EBUSY), so what can happen for real is a start on a read-only
+  // directory: a mount gone read-only after errors, or a systemd unit without the path in ReadWritePaths=.
+  const base = mkdtempSync(join(tmpdir(), 'tw-test-faults-ro-'));
+  const stateDir = join(base, 'state');
+  const auditDir = join(base, 'audit');
+  const mounted: string[] = [];
+  function readOnly(dir: string): void {
+    execFileSync('mount', ['--bind', dir, dir]);
+    mounted.push(dir);
+    execFileSync('mount', ['-o', 'remount,bind,ro', dir]);
+  }
+  afterAll(() => {
+    for (const dir of mounted.reverse()) execFileSync('umount', [dir]);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('refuses to start or mint tokens, naming the directory and what to check; starts once writable', async () => {
+    mkdirSync(stateDir, { recursive: true });
+    mkdirSync(auditDir, { recursive: true });
+    const created = await runCli([
+      'token',
+      'create',
+      '--name',
+      'ro',
+      '--role',
+      'viewer',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(created.code).toBe(0);
+    const before = readFileSync(join(stateDir, DB_FILE));
+    readOnly(stateDir);
+
+    const serve = await runCli(['serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir]);
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain(`The state directory ${stateDir} is on a read-only file system (EROFS)`);
+    expect(serve.stderr).toContain('ReadWritePaths=');
+    // A state directory still to be created under the read-only mount (Node's mkdir says ENOENT there).
+    const nested = await runCli(['serve', '--listen', '127.0.0.1:0', '--state-dir', join(stateDir, 'new')]);
+    expect(nested.stderr).toContain(
+      `The state directory ${join(stateDir, 'new')} is on a read-only file system`,
+    );
+    const token = await runCli([
+      'token',
+      'create',
+      '--name',
+      'ro2',
+      '--role',
+      'viewer',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(token.code).not.toBe(0);
+    expect(token.stderr).toContain('read-only file system');
+    expect(token.stdout).not.toMatch(/eyJ/);
+    expect(readFileSync(join(stateDir, DB_FILE)).equals(before)).toBe(true);
+
+    // State writable, audit file on a read-only directory: refused as well, naming the audit log.
+    const auditFile = join(auditDir, 'audit.jsonl');
+    readOnly(auditDir);
+    const writableState = join(base, 'state2');
+    const audit = await runCli(['serve', '--listen', '127.0.0.1:0', '--state-dir', writableState], {
+      env: { TAILWARDEN_AUDIT_FILE: auditFile },
+    });
+    expect(audit.code).not.toBe(0);
+    expect(audit.stderr).toContain(`The audit log ${auditFile} is on a read-only file system`);
+    expect(audit.stderr).not.toContain('    at ');
+
+    execFileSync('umount', [mounted.pop()!]);
+    execFileSync('umount', [mounted.pop()!]);
+    const started = await startServe(['--listen', '127.0.0.1:0', '--state-dir', stateDir], {
+      TAILWARDEN_AUDIT_FILE: auditFile,
+    });
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+  }, 60_000);
+});
