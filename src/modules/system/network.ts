@@ -3,23 +3,14 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
+import { sharedRead } from './shared-read.ts';
 
 // systeminformation gathers interfaces with synchronous child processes (~250 ms of blocked event
 // loop each): concurrent callers share one call in flight and its result for a few seconds.
-const INTERFACES_TTL_MS = 5_000;
-let interfacesCache: { at: number; list: Promise<si.Systeminformation.NetworkInterfacesData[]> } | undefined;
-
-function sharedNetworkInterfaces(): Promise<si.Systeminformation.NetworkInterfacesData[]> {
-  if (interfacesCache && Date.now() - interfacesCache.at < INTERFACES_TTL_MS) return interfacesCache.list;
-  const list = si.networkInterfaces().then((l) => (Array.isArray(l) ? l : [l]));
-  const entry = { at: Date.now(), list };
-  interfacesCache = entry;
-  // A failure is not cached: the next caller tries again.
-  list.catch(() => {
-    if (interfacesCache === entry) interfacesCache = undefined;
-  });
-  return list;
-}
+const sharedNetworkInterfaces = sharedRead(
+  () => si.networkInterfaces().then((l) => (Array.isArray(l) ? l : [l])),
+  5_000,
+);
 
 export const networkInterfaces = systemTool({
   name: 'system_network_interfaces',

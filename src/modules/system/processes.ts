@@ -3,6 +3,7 @@ import si from 'systeminformation';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
+import { sharedRead } from './shared-read.ts';
 
 const SECRET_ARG = /((?:^|\s)--?[\w-]*(?:pass(?:word)?|token|secret|api[_-]?key|auth)[\w-]*(?:=|\s+))(\S+)/gi;
 
@@ -16,19 +17,20 @@ let lastRead = 0;
 /**
  * systeminformation reports process CPU as the share since its previous read
  * (and serves a cached result within 500 ms). When the last read is old or
- * never happened, read twice 600 ms apart so the figure is current.
+ * never happened, read twice 600 ms apart so the figure is current. Callers
+ * share the read in flight (see sharedRead); the 600 ms wait bounds it.
  */
-async function readProcesses(signal: AbortSignal) {
+const readProcesses = sharedRead(async () => {
   if (Date.now() - lastRead > 10_000) {
     await si.processes();
     lastRead = Date.now();
-    await sleep(600, undefined, { signal });
+    await sleep(600);
   }
   const windowMs = Date.now() - lastRead;
   const data = await si.processes();
   lastRead = Date.now();
   return { data, windowMs };
-}
+}, 0);
 
 const processRow = z.object({
   pid: z.number().int(),
@@ -60,8 +62,8 @@ export const processesTop = systemTool({
     running: z.number().int(),
     cpu_window_ms: z.number().describe('The CPU shares cover roughly this many milliseconds'),
   }),
-  handler: async ({ by, limit }, ctx) => {
-    const { data, windowMs } = await readProcesses(ctx.signal);
+  handler: async ({ by, limit }) => {
+    const { data, windowMs } = await readProcesses();
     const sorted = [...data.list].sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss));
     return {
       processes: sorted.slice(0, limit).map((p) => ({
