@@ -306,8 +306,9 @@ describe('file tools under attack', () => {
       const results = await pool(calls, 8);
       expectClean(results);
       for (const r of results) expect(r.code, r.text.slice(0, 300)).toBe('ok');
+      // Text only: a line cut where the file was truncated under the read is fine, NUL fill is not.
       for (const r of results.filter((o) => Array.isArray(o.data?.lines)))
-        for (const line of r.data.lines) expect(line).toMatch(/^(grow \d*)?$/);
+        for (const line of r.data.lines) expect(line).toMatch(/^[grow \d]*$/);
       figures.push(
         `growing/truncated file: ${results.length} tail/search calls, ${JSON.stringify(tally(results))}`,
       );

@@ -24,7 +24,7 @@ export function checkRepository(url: string, allowedHosts: readonly string[]): R
   // The URL parser here reads "https://github.com\@evil/x" as host github.com (a backslash ends
   // the host), curl under git reads it as user "github.com\" at host evil: the allow list would
   // judge one host and git would connect to another. No repository URL needs these characters.
-  if (/[\\\x00-\x1f\x7f]/.test(url))
+  if (url.includes('\\') || [...url].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
     throw refuse('it contains a backslash or a control character; write the URL with forward slashes only.');
   let source: RepoSource;
   if (url.startsWith('/')) {
