@@ -5,6 +5,8 @@ const MAX_STRING = 2000;
 const MAX_ITEMS = 100;
 const MAX_DEPTH = 6;
 export const REDACTED = '[redacted]';
+/** `scheme://user:password@` inside any string: a URL argument (an HTTP probe, a git repository) may carry a password. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi;
 
 /**
  * A copy of tool arguments fit for the audit log: secret-looking keys and the
@@ -12,7 +14,9 @@ export const REDACTED = '[redacted]';
  */
 export function redactArgs(value: unknown, sensitive: readonly string[] = [], depth = 0): unknown {
   if (typeof value === 'string') {
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…(${value.length} chars)` : value;
+    // Masked even when the tool then refuses the URL: the audit record is written before the handler runs.
+    const text = value.replace(URL_PASSWORD, `$1:${REDACTED}@`);
+    return text.length > MAX_STRING ? `${text.slice(0, MAX_STRING)}…(${text.length} chars)` : text;
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[nested too deep]';

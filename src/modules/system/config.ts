@@ -111,7 +111,8 @@ export const systemConfig = section(
       cidr,
     ),
     net_allow_loopback: bool(false, {
-      description: 'Let the net_* tools reach loopback addresses (127.0.0.0/8, ::1).',
+      description:
+        'Let the net_* tools reach this host itself: loopback (127.0.0.0/8, ::1), the unspecified addresses (0.0.0.0, ::) and Tailscale quad-100 (100.100.100.100, fd7a:115c:a1e0::53).',
     }),
     net_dns_servers: list([], {
       description:

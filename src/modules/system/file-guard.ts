@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { GatewayError } from '../../errors.ts';
 
@@ -82,6 +82,19 @@ export class FileGuard {
       if (!lexicalRoot) throw this.outsideError(input);
       if (code === 'ENOENT' || code === 'ENOTDIR')
         throw new GatewayError('ERR_NOT_FOUND', `${input} does not exist.`, { cause: error });
+      // Faults of the path itself, not of permissions: say so instead of "cannot be read".
+      if (code === 'ENAMETOOLONG')
+        throw new GatewayError(
+          'ERR_INPUT_REJECTED',
+          'A name in the path is longer than 255 bytes, or the path longer than 4096.',
+          { cause: error },
+        );
+      if (code === 'ELOOP')
+        throw new GatewayError(
+          'ERR_INPUT_REJECTED',
+          `${input} leads into a loop of symlinks; give the path of the file itself.`,
+          { cause: error },
+        );
       throw new GatewayError('ERR_PERMISSION_DENIED', `${input} cannot be read by the gateway (${code}).`, {
         cause: error,
       });
@@ -89,7 +102,37 @@ export class FileGuard {
     const root = roots.find((r) => isUnder(real, r));
     if (!root) throw this.outsideError(input);
     if (this.deniedSegment(real, root)) throw this.deniedError(input);
-    return { real, root, stats: await stat(real) };
+    // lstat, not stat: if the path was swapped for a symlink after realpath, stat would describe
+    // the link's target (possibly outside the roots) and files_stat would report it.
+    const stats = await lstat(real).catch((error: NodeJS.ErrnoException) => {
+      throw this.changedError(input, error);
+    });
+    if (stats.isSymbolicLink()) throw this.changedError(input);
+    return { real, root, stats };
+  }
+
+  /**
+   * Open `guarded.real` without following a symlink in its last component and
+   * make sure the descriptor is the checked file: a directory component swapped
+   * for a symlink after the check shows up as a different /proc/self/fd target.
+   */
+  private async openChecked(input: string, guarded: GuardedPath, flags: number): Promise<FileHandle> {
+    const handle = await open(guarded.real, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+      (error: NodeJS.ErrnoException) => {
+        // ELOOP: swapped for a symlink; ENOENT: removed; ENOTDIR: a directory swapped for a file.
+        throw this.changedError(input, error);
+      },
+    );
+    try {
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => guarded.real);
+      const now = await handle.stat();
+      if (opened !== guarded.real || now.ino !== guarded.stats.ino || now.dev !== guarded.stats.dev)
+        throw this.changedError(input);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return handle;
   }
 
   /** Open a checked regular file read-only, refusing it if the opened file is not the checked one. */
@@ -97,17 +140,28 @@ export class FileGuard {
     const guarded = await this.check(input);
     if (!guarded.stats.isFile())
       throw new GatewayError('ERR_INPUT_REJECTED', `${input} is not a regular file.`);
-    const handle = await open(guarded.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => guarded.real);
-      const now = await handle.stat();
-      if (opened !== guarded.real || now.ino !== guarded.stats.ino || now.dev !== guarded.stats.dev)
-        throw new GatewayError('ERR_CONFLICT', `${input} changed while it was being opened; try again.`);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return { handle, guarded };
+    return { handle: await this.openChecked(input, guarded, constants.O_RDONLY), guarded };
+  }
+
+  /**
+   * Open a checked directory and hand back a path through the open descriptor
+   * (/proc/self/fd/N): listing and lstat-ing entries through it stays in the
+   * checked directory even if its path is swapped for a symlink meanwhile.
+   */
+  async openDirectory(input: string): Promise<{ handle: FileHandle; guarded: GuardedPath; path: string }> {
+    const guarded = await this.check(input);
+    if (!guarded.stats.isDirectory())
+      throw new GatewayError('ERR_INPUT_REJECTED', `${input} is not a directory.`);
+    const handle = await this.openChecked(input, guarded, constants.O_RDONLY | constants.O_DIRECTORY);
+    return { handle, guarded, path: `/proc/self/fd/${handle.fd}` };
+  }
+
+  private changedError(input: string, cause?: NodeJS.ErrnoException): GatewayError {
+    return new GatewayError(
+      'ERR_CONFLICT',
+      `${input} changed while it was being opened (${cause?.code ?? 'replaced'}); try again.`,
+      cause ? { cause } : undefined,
+    );
   }
 
   private outsideError(input: string): GatewayError {

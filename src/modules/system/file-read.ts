@@ -1,3 +1,5 @@
+import type { FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { GatewayError } from '../../errors.ts';
 import { type FileGuard, looksBinary } from './file-guard.ts';
 
@@ -46,8 +48,11 @@ export async function readTail(guard: FileGuard, path: string, count: number, ca
     while (position > 0 && newlines <= count && collected.length < cap) {
       const take = Math.min(chunk, position, cap - collected.length);
       position -= take;
-      const buffer = Buffer.alloc(take);
-      await handle.read(buffer, 0, take, position);
+      const room = Buffer.alloc(take);
+      // A file truncated since it was checked reads short: keep what was read, not the zero fill
+      // (which made a shrinking log look binary).
+      const { bytesRead } = await handle.read(room, 0, take, position);
+      const buffer = room.subarray(0, bytesRead);
       for (const byte of buffer) if (byte === 10) newlines++;
       collected = Buffer.concat([buffer, collected]);
     }
@@ -62,4 +67,34 @@ export async function readTail(guard: FileGuard, path: string, count: number, ca
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Lines of an open file, read in 64 KiB chunks from the start; each line is cut
+ * to `maxLine` characters so no line, however long, is held whole. `more(n)` is
+ * told every chunk's size and stops the reading by returning false.
+ */
+export async function* boundedLines(
+  handle: FileHandle,
+  maxLine: number,
+  more: (bytes: number) => boolean,
+): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.alloc(64 * 1024);
+  let pending = '';
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const parts = decoder.write(buffer.subarray(0, bytesRead)).split('\n');
+    for (let i = 0; i < parts.length - 1; i++) {
+      yield (pending + parts[i]).slice(0, maxLine);
+      pending = '';
+    }
+    if (pending.length < maxLine) pending = (pending + parts.at(-1)).slice(0, maxLine);
+    if (!more(bytesRead)) return;
+  }
+  pending += decoder.end();
+  if (pending) yield pending.slice(0, maxLine);
 }

@@ -6,7 +6,7 @@ import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
 import { isUnder, looksBinary } from './file-guard.ts';
-import { readTail, readTextSlice } from './file-read.ts';
+import { boundedLines, readTail, readTextSlice } from './file-read.ts';
 import { compileSafeRegExp } from './safe-regex.ts';
 
 const pathArg = z.string().min(1).max(4096).describe('Absolute path under one of the configured file roots');
@@ -35,30 +35,35 @@ export const filesList = systemTool({
     denied_hidden: z.number().int().describe('Entries left out because they match the deny list'),
   }),
   handler: async ({ path, limit }, { system }) => {
-    const { real, stats } = await system.files.check(path);
-    if (!stats.isDirectory()) throw new GatewayError('ERR_INPUT_REJECTED', `${path} is not a directory.`);
+    // Listed through the open descriptor, not the path: a directory swapped for a symlink
+    // out of the roots after the check must not have its entries listed.
+    const opened = await system.files.openDirectory(path);
     const entries = [];
     let denied = 0;
     let truncated = false;
-    for await (const entry of await opendir(real)) {
-      if (system.files.deniedName(entry.name)) {
-        denied++;
-        continue;
+    try {
+      for await (const entry of await opendir(opened.path)) {
+        if (system.files.deniedName(entry.name)) {
+          denied++;
+          continue;
+        }
+        if (entries.length >= limit) {
+          truncated = true;
+          break;
+        }
+        const info = await lstat(join(opened.path, entry.name)).catch(() => undefined);
+        entries.push({
+          name: entry.name,
+          type: kindOf(entry),
+          size_bytes: info?.size ?? 0,
+          modified: info ? info.mtime.toISOString() : '',
+        });
       }
-      if (entries.length >= limit) {
-        truncated = true;
-        break;
-      }
-      const info = await lstat(join(real, entry.name)).catch(() => undefined);
-      entries.push({
-        name: entry.name,
-        type: kindOf(entry),
-        size_bytes: info?.size ?? 0,
-        modified: info ? info.mtime.toISOString() : '',
-      });
+    } finally {
+      await opened.handle.close();
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
-    return { path: real, entries, truncated, denied_hidden: denied };
+    return { path: opened.guarded.real, entries, truncated, denied_hidden: denied };
   },
 });
 
@@ -222,15 +227,20 @@ export const filesSearch = systemTool({
         await opened.handle.read(head, 0, head.length, 0);
         if (looksBinary(head)) return void state.skipped++;
         let lineNo = 0;
-        for await (const line of opened.handle.readLines({ encoding: 'utf8' })) {
+        // Bounded reads, not readLines: a file with no newline (a sparse file, a binary blob
+        // after a text head) would be buffered as one line of any size and exhaust memory.
+        const reading = boundedLines(opened.handle, MAX_LINE, (n) => {
+          state.bytes += n;
+          return state.bytes < budget && !signal.aborted;
+        });
+        for await (const line of reading) {
           lineNo++;
-          state.bytes += line.length + 1;
-          if (matcher.test(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line)) {
+          if (matcher.test(line)) {
             state.matches.push({ path: opened.guarded.real, line: lineNo, text: line.slice(0, 500) });
             if (state.matches.length >= input.max_matches) return stop();
           }
-          if (state.bytes >= budget || signal.aborted) return stop();
         }
+        if (state.bytes >= budget || signal.aborted) return stop();
       } finally {
         await opened.handle.close().catch(() => undefined);
       }
@@ -238,9 +248,16 @@ export const filesSearch = systemTool({
     const walk = async (dir: string, depth: number): Promise<void> => {
       let entries: Dirent[];
       try {
-        entries = [];
-        for await (const entry of await opendir(dir)) entries.push(entry);
-        entries.sort((a, b) => a.name.localeCompare(b.name));
+        // Each directory is re-checked and read through its descriptor: one swapped for a
+        // symlink out of the roots mid-walk is skipped rather than listed.
+        const opened = await system.files.openDirectory(dir);
+        try {
+          entries = [];
+          for await (const entry of await opendir(opened.path)) entries.push(entry);
+          entries.sort((a, b) => a.name.localeCompare(b.name));
+        } finally {
+          await opened.handle.close();
+        }
       } catch {
         return void state.skipped++;
       }

@@ -143,8 +143,14 @@ export async function httpProbe(
         timeout: options.timeoutMs,
         signal: options.signal,
         headers: { 'user-agent': 'tailwarden-probe', accept: '*/*' },
-        lookup: (_host, _opts, cb) =>
-          (cb as (e: null, a: string, f: number) => void)(null, address, address.includes(':') ? 6 : 4),
+        // Node asks with { all: true } (happy eyeballs) and then wants a list; answering with a
+        // single address made every probe of a host *name* fail with ERR_INVALID_IP_ADDRESS.
+        lookup: (_host, opts, cb) => {
+          const family = address.includes(':') ? 6 : 4;
+          if ((opts as { all?: boolean }).all)
+            (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+          else (cb as (e: null, a: string, f: number) => void)(null, address, family);
+        },
         rejectUnauthorized: false,
       });
       req.once('response', resolve);

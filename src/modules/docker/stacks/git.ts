@@ -16,9 +16,16 @@ const SCP_LIKE = /^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
  */
 export function checkRepository(url: string, allowedHosts: readonly string[]): RepoSource {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  // The URL is echoed without its password: error messages reach the audit log and the caller's transcript.
+  const shown = url.replace(/(:\/\/[^\s/?#@:]*):[^\s/?#@]*@/, '$1:[redacted]@');
   const refuse = (why: string) =>
-    new GatewayError('ERR_INPUT_REJECTED', `Repository "${url}" refused: ${why}`);
+    new GatewayError('ERR_INPUT_REJECTED', `Repository "${shown}" refused: ${why}`);
   if (url.startsWith('-') || /\s/.test(url)) throw refuse('it is not a URL.');
+  // The URL parser here reads "https://github.com\@evil/x" as host github.com (a backslash ends
+  // the host), curl under git reads it as user "github.com\" at host evil: the allow list would
+  // judge one host and git would connect to another. No repository URL needs these characters.
+  if (url.includes('\\') || [...url].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    throw refuse('it contains a backslash or a control character; write the URL with forward slashes only.');
   let source: RepoSource;
   if (url.startsWith('/')) {
     source = { url, host: 'local', protocol: 'file' };
