@@ -117,4 +117,18 @@ describe('argument redaction', () => {
     expect((out.list as unknown[]).length).toBe(101);
     expect(redactArgs({ value: 'v' }, ['value'])).toEqual({ value: '[redacted]' });
   });
+
+  it('masks URL passwords, also in a URL the length cut would split, and stays linear on huge strings', () => {
+    expect(redactArgs({ url: 'probe https://alice:s3cret@host/x then git+ssh://bob:pw@h' })).toEqual({
+      url: 'probe https://alice:[redacted]@host/x then git+ssh://bob:[redacted]@h',
+    });
+    const straddling = redactArgs({ url: `${'x '.repeat(995)}http://u:${'p'.repeat(40)}@h/` }) as {
+      url: string;
+    };
+    expect(straddling.url).not.toContain('pppp');
+    // A 1 MiB run of letters (the hostile-input suite sends such bodies): the first version of this
+    // mask was quadratic here and held the event loop for minutes.
+    const huge = redactArgs({ blob: 'a'.repeat(1 << 20) }) as { blob: string };
+    expect(huge.blob).toMatch(/^a{2000}…\(1048576 chars\)$/);
+  });
 });
