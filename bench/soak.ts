@@ -1,6 +1,7 @@
 // Soak, churn and disconnects: figures, not pass/fail. `node bench/soak.ts`
 //   BENCH_SOAK_SECONDS (default 60; the resilience issue asks for 600), BENCH_SOAK_SESSIONS (50),
-//   BENCH_CHURN (10000 sessions opened and closed), BENCH_NODE_FLAGS (Node flags for the daemon), BENCH_DISCONNECTS (200 calls cut mid-stream).
+//   BENCH_CHURN (10000 sessions opened and closed), BENCH_NODE_FLAGS (Node flags for the daemon;
+//   default: those of systemd/tailwarden.service), BENCH_IDLE_SECONDS (30, after the load), BENCH_DISCONNECTS (200 calls cut mid-stream).
 // 1. Steady mixed read load over a real `tailwarden serve`: req/s, p50/p99, errors, RSS start/end.
 // 2. Session churn: open + DELETE, RSS and open sessions before/after.
 // 3. Abrupt disconnects during long calls on an in-process gateway: calls in flight, open POST
@@ -19,6 +20,7 @@ import { testModule } from '../test/support/test-module.ts';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 50);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const CHURN = Number(process.env.BENCH_CHURN ?? 10_000);
 const DISCONNECTS = Number(process.env.BENCH_DISCONNECTS ?? 200);
 const BIN = join(import.meta.dirname, '..', 'bin', 'tailwarden.js');
@@ -185,6 +187,10 @@ async function steadyLoad(base: string, token: string, pid: number) {
   await Promise.all(
     sessions.map((headers) => fetch(`${base}/mcp`, { method: 'DELETE', headers }).then((r) => r.text())),
   );
+  // Once the load stops V8's memory reducer collects and gives pages back: what stays is what is kept.
+  await sleep(IDLE_SECONDS * 1000);
+  const rssIdle = rssMb(pid);
+  const heapIdle = await heapUsedMb(base);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -201,6 +207,8 @@ async function steadyLoad(base: string, token: string, pid: number) {
     'RSS change from warm %': Math.round(((rssEnd - rssWarm) / rssWarm) * 1000) / 10,
     'heap used start MB': heapStart,
     'heap used end MB': heapEnd,
+    [`RSS ${IDLE_SECONDS} s idle MB`]: rssIdle,
+    [`heap used ${IDLE_SECONDS} s idle MB`]: heapIdle,
   };
 }
 
