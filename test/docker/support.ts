@@ -113,6 +113,13 @@ export async function cleanup(prefix: string): Promise<void> {
           .catch(() => undefined);
     }
   }
+  // Images committed from this test's containers carry its label; once a newer commit takes their
+  // tag they are dangling and the loop above no longer sees them (they piled up run after run).
+  for (const i of await engine.listImages({ filters: { label: [`tw-test=${prefix}`] } }))
+    await engine
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Poll until the check holds (no timing assertion: it only bounds how long a test waits). */
