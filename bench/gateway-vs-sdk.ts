@@ -5,16 +5,17 @@
 //  2. The real daemon (`tailwarden serve`): time from process start to the first 200 on /health,
 //     RSS after start, and RSS with 200 open sessions.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { openSession } from './support/mcp-http.ts';
+import { cpuMs, rssMb } from './support/proc.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROOT = join(import.meta.dirname, '..');
-const ACCEPT = 'application/json, text/event-stream';
 
 interface Started {
   child: ChildProcess;
@@ -43,44 +44,9 @@ function spawnServer(script: string): Promise<Started> {
   });
 }
 
-async function openSession(base: string, token?: string): Promise<string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: ACCEPT };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const init = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'bench', version: '1' },
-      },
-    }),
-  });
-  await init.text();
-  const session = init.headers.get('mcp-session-id');
-  if (!session) throw new Error(`initialize failed: HTTP ${init.status}`);
-  const ack = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers: { ...headers, 'mcp-session-id': session },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  await ack.text();
-  return session;
-}
-
 async function load(port: number, token: string | undefined, seconds: number) {
-  const session = await openSession(`http://127.0.0.1:${port}`, token);
+  const headers = await openSession(`http://127.0.0.1:${port}`, token);
   let id = 0;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: ACCEPT,
-    'mcp-session-id': session,
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  };
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/mcp`,
     connections: CONNECTIONS,
@@ -109,17 +75,6 @@ async function load(port: number, token: string | undefined, seconds: number) {
     non2xx: result.non2xx,
     total: result.requests.total,
   };
-}
-
-/** CPU time (user + system, ms) the process has used: a figure that holds up on a busy machine. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 100 Hz ticks
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : Number.NaN;
 }
 
 async function throughput() {

@@ -17,6 +17,8 @@ import { configFrom } from '../src/config/load.ts';
 import { startGateway } from '../src/gateway.ts';
 import { silentLogger } from '../src/log.ts';
 import { testModule } from '../test/support/test-module.ts';
+import { openSession } from './support/mcp-http.ts';
+import { cpuMs, rssMb } from './support/proc.ts';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 50);
@@ -24,15 +26,7 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const CHURN = Number(process.env.BENCH_CHURN ?? 10_000);
 const DISCONNECTS = Number(process.env.BENCH_DISCONNECTS ?? 200);
 const BIN = join(import.meta.dirname, '..', 'bin', 'tailwarden.js');
-const ACCEPT = 'application/json, text/event-stream';
 
-const rssMb = (pid: number) =>
-  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 102.4) / 10;
-/** User + system CPU seconds the process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -92,34 +86,6 @@ async function heapUsedMb(base: string): Promise<number> {
   );
 }
 
-/** Open an MCP session over raw HTTP (initialize + initialized) and return the headers that use it. */
-async function openSession(base: string, token: string, name: string): Promise<Record<string, string>> {
-  const headers = { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${token}` };
-  const init = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name, version: '1' } },
-    }),
-  });
-  await init.text();
-  const session: Record<string, string> = {
-    ...headers,
-    'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
-    'mcp-protocol-version': '2025-06-18',
-  };
-  const initialized = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers: session,
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  await initialized.text();
-  return session;
-}
-
 /** The JSON-RPC answer in a JSON or SSE body: ok unless it is an error or a tool result with isError. */
 function answeredOk(body: string): boolean {
   const json = body.startsWith('{') ? body : (/^data: (.*)$/m.exec(body)?.[1] ?? '');
@@ -148,7 +114,7 @@ async function steadyLoad(base: string, token: string, pid: number) {
   await sleep(1000);
   const rssStart = rssMb(pid);
   const heapStart = await heapUsedMb(base);
-  const cpuStart = cpuSeconds(pid);
+  const cpuStart = cpuMs(pid);
   const rssSamples: number[] = [];
   const sampler = setInterval(() => rssSamples.push(rssMb(pid)), 1000);
   // Growth after the warm-up is what a leak looks like; up to then the heap grows to its working size.
@@ -183,7 +149,7 @@ async function steadyLoad(base: string, token: string, pid: number) {
   const rssEnd = rssMb(pid);
   const rssWarm = rssSamples[warmAfter - 1] ?? rssEnd;
   const heapEnd = await heapUsedMb(base);
-  const cpuUsed = cpuSeconds(pid) - cpuStart;
+  const cpuUsed = (cpuMs(pid) - cpuStart) / 1000;
   await Promise.all(
     sessions.map((headers) => fetch(`${base}/mcp`, { method: 'DELETE', headers }).then((r) => r.text())),
   );
@@ -258,38 +224,18 @@ async function disconnects() {
     permissions: [],
     ttlMs: 3_600_000,
   });
-  const post = (body: unknown, session?: string) =>
-    request({
-      host: '127.0.0.1',
-      port,
-      path: '/mcp',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: ACCEPT,
-        authorization: `Bearer ${token}`,
-        ...(session ? { 'mcp-session-id': session } : {}),
-      },
-    }).end(JSON.stringify(body));
-  const init = await fetch(`http://127.0.0.1:${port}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cut', version: '1' } },
-    }),
-  });
-  await init.text();
-  const session = init.headers.get('mcp-session-id')!;
+  const headers = await openSession(`http://127.0.0.1:${port}`, token, 'cut');
+  const post = (body: unknown) =>
+    request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers }).end(JSON.stringify(body));
   await sleep(500);
   const resourcesBefore = process.getActiveResourcesInfo().length;
   for (let i = 1; i <= DISCONNECTS; i++) {
-    const req = post(
-      { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'test_slow', arguments: { ms: 2000 } } },
-      session,
-    );
+    const req = post({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'tools/call',
+      params: { name: 'test_slow', arguments: { ms: 2000 } },
+    });
     req.on('error', () => undefined);
     setTimeout(() => req.destroy(), 50 + (i % 10) * 20);
   }
