@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { boundedAll } from './http.ts';
 
 export interface Outcome {
   ok: boolean;
@@ -27,17 +28,12 @@ export async function outcome(client: Client, name: string, args: Record<string,
   };
 }
 
-/** Run `tasks` with at most `width` in flight. */
+/** Run `tasks` with at most `width` in flight (boundedAll), and keep their results in order. */
 export async function pool<T>(tasks: (() => Promise<T>)[], width: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
+  await boundedAll(tasks, width, async (task, i) => {
+    results[i] = await task();
+  });
   return results;
 }
 
