@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { GatewayError } from '../../errors.ts';
 
 /** A path that passed the guard: its real location and the root it lies under. */
@@ -102,13 +102,36 @@ export class FileGuard {
     const root = roots.find((r) => isUnder(real, r));
     if (!root) throw this.outsideError(input);
     if (this.deniedSegment(real, root)) throw this.deniedError(input);
-    // lstat, not stat: if the path was swapped for a symlink after realpath, stat would describe
-    // the link's target (possibly outside the roots) and files_stat would report it.
-    const stats = await lstat(real).catch((error: NodeJS.ErrnoException) => {
-      throw this.changedError(input, error);
-    });
+    const stats = await this.lstatInPlace(input, real);
     if (stats.isSymbolicLink()) throw this.changedError(input);
     return { real, root, stats };
+  }
+
+  /**
+   * lstat `real` inside its parent directory as realpath found it. realpath and a later lstat each
+   * walk the path anew, so a directory component swapped for a symlink in between made the lstat
+   * (and files_stat) describe a file outside the roots. The parent is opened without following a
+   * symlink and its descriptor checked like openChecked does; the entry is looked up through the
+   * descriptor (/proc/self/fd/N/name). lstat, not stat: a swapped-in last component is refused.
+   */
+  private async lstatInPlace(input: string, real: string): Promise<Stats> {
+    const parent = dirname(real);
+    const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    const handle = await open(parent, flags).catch((error: NodeJS.ErrnoException) => {
+      throw this.changedError(input, error);
+    });
+    try {
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => parent);
+      if (opened !== parent) throw this.changedError(input);
+      if (real === parent) return await handle.stat(); // the file system root itself
+      return await lstat(join(`/proc/self/fd/${handle.fd}`, basename(real))).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw this.changedError(input, error);
+        },
+      );
+    } finally {
+      await handle.close();
+    }
   }
 
   /**
