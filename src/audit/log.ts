@@ -146,8 +146,9 @@ export class AuditLog {
    */
   private async checkAnchor(): Promise<void> {
     const head = this.options.head;
-    if (!head) return;
-    await this.fh.datasync();
+    // What the file holds is synced before the anchor may call it synced (a character device
+    // such as /dev/full cannot be synced: then nothing is anchored).
+    if (!head || !(await this.fh.datasync().then(() => true, () => false))) return;
     const anchor = head.read(this.path);
     let evidence: AuditEntry | undefined;
     if (anchor) {
