@@ -148,7 +148,14 @@ export class AuditLog {
     const head = this.options.head;
     // What the file holds is synced before the anchor may call it synced (a character device
     // such as /dev/full cannot be synced: then nothing is anchored).
-    if (!head || !(await this.fh.datasync().then(() => true, () => false))) return;
+    if (
+      !head ||
+      !(await this.fh.datasync().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     const anchor = head.read(this.path);
     let evidence: AuditEntry | undefined;
     if (anchor) {

@@ -56,7 +56,12 @@ describe('audit chain head anchored in the state database', () => {
     const { dir, path } = place();
     await write(dir, path, 20);
     const report = await verify(dir, path);
-    expect(report).toMatchObject({ ok: true, records: 20, anchor: { state: 'match', seq: 20 }, problems: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      records: 20,
+      anchor: { state: 'match', seq: 20 },
+      problems: [],
+    });
   });
 
   it('detects records dropped from the end, which leave a valid chain', async () => {
@@ -78,7 +83,9 @@ describe('audit chain head anchored in the state database', () => {
     keep(path, lines(path).slice(0, 8));
     const report = await verify(dir, path);
     expect(report.ok).toBe(false);
-    expect(report.problems[0]).toMatch(/Records 9–10 had been written but not yet synced.*crashed or lost power/);
+    expect(report.problems[0]).toMatch(
+      /Records 9–10 had been written but not yet synced.*crashed or lost power/,
+    );
   });
 
   it('detects an emptied or deleted log, and a file put in its place', async () => {
@@ -89,7 +96,9 @@ describe('audit chain head anchored in the state database', () => {
     const other = place();
     await write(other.dir, other.path, 6);
     writeFileSync(path, readFileSync(other.path));
-    expect((await verify(dir, path)).problems[0]).toMatch(/Record 1 is not the one the state database anchored/);
+    expect((await verify(dir, path)).problems[0]).toMatch(
+      /Record 1 is not the one the state database anchored/,
+    );
   });
 
   it('detects a chain rewritten from the middle on (hashes recomputed) by the anchored hash', async () => {
@@ -113,7 +122,10 @@ describe('audit chain head anchored in the state database', () => {
     const { dir, path } = place();
     await write(dir, path, 8);
     const original = lines(path);
-    keep(path, original.map((l, i) => (i === 3 ? l.replace('"i":3', '"i":33') : l)));
+    keep(
+      path,
+      original.map((l, i) => (i === 3 ? l.replace('"i":3', '"i":33') : l)),
+    );
     expect((await verify(dir, path)).broken).toEqual({ line: 4, reason: expect.stringContaining('edited') });
     keep(path, [original[0]!, original[2]!, original[1]!, ...original.slice(3)]);
     expect((await verify(dir, path)).broken).toEqual({
@@ -217,7 +229,9 @@ describe('audit chain head anchored in the state database', () => {
     const report = await verify(dir, path);
     expect(report.ok).toBe(true);
     expect(report.anchor).toMatchObject({ state: 'ahead', seq: 7 });
-    expect(report.notices[0]).toMatch(/1 record after the anchored head \(record 7\).*stopped between a write and its anchor update/);
+    expect(report.notices[0]).toMatch(
+      /1 record after the anchored head \(record 7\).*stopped between a write and its anchor update/,
+    );
     await write(dir, path, 1);
     expect(await verify(dir, path)).toMatchObject({ ok: true, records: 9, anchor: { state: 'match' } });
   });

@@ -169,15 +169,35 @@ describe('files_* tools under configured roots', () => {
     await fails(client, 'files_search', { path: root, pattern: '(', regex: true }, 'ERR_INPUT_REJECTED');
     // Shapes that backtrack catastrophically elsewhere simply run: RE2 matches in linear time.
     for (const shape of ['(a+)+$', '(\\w+\\s?)*x', '(a|aa)*b', '.*.*.*.*.*.*.*.*x']) {
-      const out = await ok(client, 'files_search', { path: root, pattern: shape, regex: true, name: '*.log' });
+      const out = await ok(client, 'files_search', {
+        path: root,
+        pattern: shape,
+        regex: true,
+        name: '*.log',
+      });
       expect(out.truncated).toBe(false);
     }
     // What RE2 cannot do is refused with what to write instead.
-    const backref = await fails(client, 'files_search', { path: root, pattern: '(x)\\1', regex: true }, 'ERR_INPUT_REJECTED');
+    const backref = await fails(
+      client,
+      'files_search',
+      { path: root, pattern: '(x)\\1', regex: true },
+      'ERR_INPUT_REJECTED',
+    );
     expect(backref).toContain('back-references');
-    const look = await fails(client, 'files_search', { path: root, pattern: 'a(?=b)', regex: true }, 'ERR_INPUT_REJECTED');
+    const look = await fails(
+      client,
+      'files_search',
+      { path: root, pattern: 'a(?=b)', regex: true },
+      'ERR_INPUT_REJECTED',
+    );
     expect(look).toContain('lookahead and lookbehind');
-    const huge = await fails(client, 'files_search', { path: root, pattern: '.{1000}', regex: true }, 'ERR_INPUT_REJECTED');
+    const huge = await fails(
+      client,
+      'files_search',
+      { path: root, pattern: '.{1000}', regex: true },
+      'ERR_INPUT_REJECTED',
+    );
     expect(huge).toContain('counted repetitions');
     // Globs: ? and classes too.
     const glob = await ok(client, 'files_search', { path: root, pattern: 'error', name: '[a-b]??.l?g' });

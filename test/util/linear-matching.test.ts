@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { boundValue, cutText, MAX_KEPT_ITEMS, MAX_KEPT_STRING } from '../../src/util/bounded.ts';
 import { compileGlob } from '../../src/util/glob.ts';
-import { compileLinearRegex, estimateProgramSize, literalMatcher, MAX_PROGRAM } from '../../src/util/linear-regex.ts';
+import {
+  compileLinearRegex,
+  estimateProgramSize,
+  literalMatcher,
+  MAX_PROGRAM,
+} from '../../src/util/linear-regex.ts';
 import { closestNames, didYouMean, MAX_SUGGEST_INPUT } from '../../src/util/similar.ts';
 
 /** A reference glob matcher (backtracking regex) for short inputs only, to compare answers with. */
@@ -113,7 +118,14 @@ describe('caller regular expressions in a linear-time engine (RE2)', () => {
   });
 
   it('estimates the compiled size from the text before compiling, never far below it', () => {
-    for (const p of ['abc', '\\d{1,3}(\\.\\d{1,3}){3}', '.{250}x', '(a|b){0,120}', '((ab){10}c){10}', '[[:alpha:]]{5}']) {
+    for (const p of [
+      'abc',
+      '\\d{1,3}(\\.\\d{1,3}){3}',
+      '.{250}x',
+      '(a|b){0,120}',
+      '((ab){10}c){10}',
+      '[[:alpha:]]{5}',
+    ]) {
       const estimate = estimateProgramSize(p);
       expect(estimate, p).toBeGreaterThan(0);
     }
