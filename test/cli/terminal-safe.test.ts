@@ -5,6 +5,7 @@ import { startTestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
 
 /** What must never reach the operator's terminal raw (line feeds between lines aside). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the test
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 // A caller's tool name and arguments that would clear the screen, move the cursor, set the
