@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { admitRequestIds, MAX_BATCH_MESSAGES, oversizedBatch } from '../../src/http/batch-guard.ts';
+import {
+  admitRequestIds,
+  MAX_BATCH_MESSAGES,
+  oversizedBatch,
+  oversizedBatchText,
+} from '../../src/http/batch-guard.ts';
 import { maskEnvEntry } from '../../src/modules/docker/mask.ts';
 import { followedBy, PATTERN_RULES } from '../../src/modules/system/log-patterns.ts';
 import {
@@ -60,6 +65,11 @@ describe('the JSON-RPC batch guard', () => {
     const refusal = oversizedBatch(new Array(40_000).fill({}));
     expect(refusal).toMatchObject({ status: 400, code: -32600 });
     expect(refusal!.message).toContain('at most 100');
+    const text = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: i, s: '",[{' })));
+    expect(oversizedBatchText(text(MAX_BATCH_MESSAGES))).toBeUndefined();
+    expect(oversizedBatchText(` \n${text(MAX_BATCH_MESSAGES + 1)}`)?.status).toBe(400);
+    expect(oversizedBatchText('{"jsonrpc":"2.0"}')).toBeUndefined();
+    expect(oversizedBatchText('[1,2')).toBeUndefined();
     const ok = admitRequestIds(
       [
         { jsonrpc: '2.0', id: 1, method: 'ping' },
