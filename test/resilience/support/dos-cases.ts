@@ -17,12 +17,12 @@ export const DOS_STRINGS: readonly string[] = [
   '.{1000}',
   `${'['.repeat(100)}a`,
   `${'('.repeat(200)}a${')'.repeat(200)}`,
-  'XFS '.repeat(20_000),
-  `${'a'.repeat(200_000)}:+@`,
-  'a.'.repeat(400_000),
-  '/'.repeat(900_000),
-  '1:'.repeat(400_000),
-  'x'.repeat(1_000_000),
+  'XFS '.repeat(5_000),
+  `${'a'.repeat(100_000)}:+@`,
+  'a.'.repeat(100_000),
+  '/'.repeat(200_000),
+  '1:'.repeat(100_000),
+  'x'.repeat(300_000),
 ];
 
 /** Where a tool needs a real value to reach its expensive part (a directory with long names, lines). */

@@ -179,7 +179,7 @@ const generators: Record<string, Generator> = {
       `${real}\ud800`,
       rng.pick(HOSTILE_STRINGS),
       // Long names cost "did you mean" and the audit record; both are bounded now.
-      'x'.repeat(rng.pick([10_000, 1_000_000])),
+      'x'.repeat(rng.pick([10_000, 300_000])),
     ];
     return { headers: headersFor(t), body: toolCall(rng.pick(tricks), {}) };
   },
