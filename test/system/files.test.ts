@@ -202,7 +202,7 @@ describe('files_* tools under configured roots', () => {
     // Globs: ? and classes too.
     const glob = await ok(client, 'files_search', { path: root, pattern: 'error', name: '[a-b]??.l?g' });
     expect(glob.matches.map((m: { path: string }) => m.path)).toEqual([join(root, 'app.log')]);
-  });
+  }, 120_000); // more calls than most: a generous bound for a loaded machine
 
   it('is hidden from callers without files:read', async () => {
     const viewer = await gw.client(await gw.token({ permissions: ['system:read'] }));
