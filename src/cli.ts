@@ -8,6 +8,7 @@ import { tokenCommand } from './cli/token.ts';
 import { toolsCommand } from './cli/tools.ts';
 import { ConfigError } from './config/load.ts';
 import { isGatewayError } from './errors.ts';
+import { terminalSafe } from './util/terminal-safe.ts';
 import { VERSION } from './version.ts';
 
 export function program(): Command {
@@ -47,7 +48,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`tailwarden: ${messageOf(error)}\n`);
+    // An error can quote a caller's or a server's text (an id, a key type): never raw to the terminal.
+    process.stderr.write(`tailwarden: ${terminalSafe(messageOf(error), { multiline: true })}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AuditHeadStore } from './audit/head.ts';
 import { AuditLog } from './audit/log.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createVerifiers } from './auth/modes.ts';
@@ -61,7 +62,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const { log } = options;
   const modules = options.modules ?? allModules;
   const db = new StateDb(config.state_dir);
-  const audit = await AuditLog.open(auditPath(config), log);
+  const auditHead = new AuditHeadStore(db);
+  const audit = await AuditLog.open(auditPath(config), log, {
+    head: auditHead,
+    checkpointRecords: config.audit.checkpoint_records,
+    checkpointIntervalMs: config.audit.checkpoint_interval,
+  });
   const tokens = await TokenStore.open(db, config.state_dir);
   const authenticator = new Authenticator(createVerifiers({ config, log, tokens }));
   const registry = new Registry(modules, config);
@@ -105,6 +111,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await authenticator.close();
       approvals.close();
       await audit.close();
+      auditHead.close();
       db.close();
     },
   };

@@ -1,4 +1,6 @@
 import pino, { type Logger } from 'pino';
+import { boundValue } from './util/bounded.ts';
+import { terminalSafeJson } from './util/terminal-safe.ts';
 
 export type { Logger };
 
@@ -26,6 +28,20 @@ export interface LogOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/**
+ * Every field of a log line is cut to a bounded size: fields carry caller text (a session id, a
+ * URL, an error quoting a tool name), and one request must not write megabytes to the journal.
+ * Errors go through their serializer first, then the same cut.
+ */
+function boundFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = fields[key];
+    out[key] = value instanceof Error ? value : boundValue(value);
+  }
+  return out;
+}
+
 export function createLogger(options: LogOptions = {}): Logger {
   return pino(
     {
@@ -33,7 +49,10 @@ export function createLogger(options: LogOptions = {}): Logger {
       base: { service: 'tailwarden' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: boundFields },
+      serializers: { err: (error: Error) => boundValue({ ...pino.stdSerializers.err(error) }) },
+      // C1 controls and bidi overrides as \u escapes: `journalctl -f` on a terminal shows, not obeys, them.
+      hooks: { streamWrite: terminalSafeJson },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

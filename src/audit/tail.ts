@@ -1,5 +1,6 @@
 import { createReadStream, unwatchFile, watchFile } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { terminalSafe } from '../util/terminal-safe.ts';
 
 /** The last `n` lines of a file (reads only the end of it). */
 export async function lastLines(path: string, n: number): Promise<string[]> {
@@ -7,15 +8,18 @@ export async function lastLines(path: string, n: number): Promise<string[]> {
   try {
     const { size } = await fh.stat();
     let start = size;
-    let text = '';
-    while (start > 0 && text.split('\n').length <= n + 1) {
+    const chunks: Buffer[] = [];
+    let newlines = 0;
+    // Count newlines per chunk read (not by re-splitting all text read so far, which was quadratic).
+    while (start > 0 && newlines <= n + 1) {
       const from = Math.max(0, start - 64 * 1024);
       const buf = Buffer.alloc(start - from);
       await fh.read(buf, 0, buf.length, from);
-      text = buf.toString('utf8') + text;
+      for (const byte of buf) if (byte === 0x0a) newlines++;
+      chunks.unshift(buf);
       start = from;
     }
-    return text.split('\n').filter(Boolean).slice(-n);
+    return Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).slice(-n);
   } finally {
     await fh.close();
   }
@@ -44,7 +48,11 @@ export async function followLines(path: string, onLine: (line: string) => void):
   return () => unwatchFile(path, readMore);
 }
 
-/** One readable line for a record: time, event, principal, tool, decision or outcome. */
+/**
+ * One readable line for a record: time, event, principal, tool, decision or outcome. Every field
+ * is caller- or network-supplied text as far as a terminal is concerned, so each is made
+ * terminal-safe (a tool name holding ESC sequences would otherwise fake lines on the screen).
+ */
 export function describeRecord(line: string): string {
   try {
     const r = JSON.parse(line) as Record<string, unknown> & { principal?: { name?: string; id?: string } };
@@ -53,8 +61,9 @@ export function describeRecord(line: string): string {
     const duration = typeof r.duration_ms === 'number' ? `${r.duration_ms}ms` : '';
     return [r.time, r.event, who, r.tool ?? r.uri ?? '', what, duration]
       .filter((x) => x !== '' && x !== undefined)
+      .map((x) => terminalSafe(String(x)))
       .join('  ');
   } catch {
-    return line;
+    return terminalSafe(line);
   }
 }

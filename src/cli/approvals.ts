@@ -4,6 +4,7 @@ import { decideApproval } from '../policy/approvals/decide.ts';
 import { type ApprovalRecord, type ApprovalState, ApprovalStore } from '../policy/approvals/store.ts';
 import { approvalUrl } from '../policy/approvals/summary.ts';
 import { StateDb } from '../state/db.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 import {
   type CommonOptions,
   isoOrDash,
@@ -55,7 +56,8 @@ function printRecord(record: ApprovalRecord, url: string): void {
   }
   if (record.usedAt) lines.push(['Used', isoOrDash(record.usedAt)]);
   const width = Math.max(...lines.map(([k]) => k.length));
-  process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+  // Summary, arguments, names and reasons come from callers and approvers: terminal-safe each one.
+  process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${terminalSafe(v)}`).join('\n')}\n`);
 }
 
 function decideCommand(name: 'approve' | 'deny') {
@@ -78,7 +80,7 @@ function decideCommand(name: 'approve' | 'deny') {
           allowSelf: config.policy.allow_self_approval,
         });
         process.stdout.write(
-          `${name === 'approve' ? 'Approved' : 'Denied'} ${record.id}: ${record.summary}\n` +
+          `${name === 'approve' ? 'Approved' : 'Denied'} ${record.id}: ${terminalSafe(record.summary)}\n` +
             'The running gateway records the decision in the audit log.\n',
         );
       } finally {

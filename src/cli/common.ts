@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import { terminalSafe, terminalSafeJson } from '../util/terminal-safe.ts';
 
 export interface CommonOptions {
   config?: string;
@@ -29,12 +30,14 @@ export function loadFor(options: CommonOptions, overrides: Record<string, unknow
   });
 }
 
+/** JSON output: still valid JSON with the same values, but no C1 control or bidi override raw (see terminal-safe.ts). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
 }
 
-/** A plain aligned table; the last column is never padded. */
-export function printTable(headers: string[], rows: string[][]): void {
+/** A plain aligned table; the last column is never padded. Cells are made terminal-safe. */
+export function printTable(headers: string[], unsafeRows: string[][]): void {
+  const rows = unsafeRows.map((row) => row.map((cell) => terminalSafe(cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

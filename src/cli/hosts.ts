@@ -6,6 +6,7 @@ import { probeHostKey } from '../modules/ssh/exec.ts';
 import type { Fleet } from '../modules/ssh/fleet.ts';
 import { createFleet } from '../modules/ssh/index.ts';
 import { StateDb } from '../state/db.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 import { type CommonOptions, loadFor, printJson, printTable, withCommonOptions, withJson } from './common.ts';
 
 async function withFleet<T>(options: CommonOptions, work: (fleet: Fleet) => Promise<T>): Promise<T> {
@@ -39,7 +40,9 @@ async function trustHost(name: string, options: TrustOptions): Promise<void> {
     const host = fleet.hosts.get(name);
     if (host.host_key)
       throw new Error(`host "${name}" is pinned in the config (host_key); edit the config to change it`);
-    const probe = await probeHostKey(host.address, host.port, fleet.settings.connect_timeout);
+    const probed = await probeHostKey(host.address, host.port, fleet.settings.connect_timeout);
+    // The key type is whatever the server sent: terminal-safe before it is printed.
+    const probe = { ...probed, key_type: terminalSafe(probed.key_type) };
     process.stderr.write(
       `Host ${name} (${host.address}:${host.port}) presents a ${probe.key_type} key:\n  ${probe.fingerprint}\n` +
         `Compare it with the host's own, run ON the host: ssh-keygen -lf /etc/ssh/ssh_host_${probe.key_type.replace(/^ssh-/, '')}_key.pub\n`,

@@ -101,6 +101,18 @@ const rateLimitSection = section(
 const auditSection = section(
   {
     file: optionalStr({ description: 'Audit log path. Unset: audit.jsonl in the state directory.' }),
+    checkpoint_records: int(
+      1000,
+      {
+        description:
+          'Write a durable audit.checkpoint record after this many records (0: never). Each checkpoint syncs the log, moves the anchored head that `tailwarden audit verify` checks, and logs the head hash.',
+      },
+      0,
+    ),
+    checkpoint_interval: duration('1h', {
+      description:
+        'Also write a checkpoint when records were written but none for this long (0: never), so a quiet gateway is anchored and synced too.',
+    }),
   },
   'The append-only, hash-chained audit log.',
 );

@@ -1,4 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { oversizedBatchText } from './batch-guard.ts';
+
+const BATCH_TOO_LARGE = 'TW_BATCH_TOO_LARGE';
 
 /**
  * Errors fastify raises before a route runs, as JSON-RPC-shaped bodies MCP
@@ -10,6 +13,13 @@ export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && request.method !== 'POST') return done(null, undefined);
+    // An oversized JSON-RPC batch is refused before it is parsed (see batch-guard.ts).
+    const batch = oversizedBatchText(body as string);
+    if (batch)
+      return done(
+        Object.assign(new Error(batch.message), { statusCode: 400, code: BATCH_TOO_LARGE }),
+        undefined,
+      );
     parseJson(request, body as string, done);
   });
 
@@ -22,6 +32,8 @@ export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): 
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return rpc(400, -32700, `Parse error: the body is not valid JSON (${error.message}).`);
+      case BATCH_TOO_LARGE:
+        return rpc(400, -32600, error.message);
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return rpc(415, -32600, 'Unsupported Content-Type: send application/json.');
       default:

@@ -3,19 +3,12 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authInfoFor, createSessionServer, type SessionServerDeps } from '../mcp/server.ts';
+import { admitRequestIds, oversizedBatch } from './batch-guard.ts';
 import type { InflightResponses } from './inflight.ts';
 import type { SessionStore } from './sessions.ts';
 
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
-}
-
-/** Ids of the JSON-RPC requests (not notifications or responses) in a body, typed so 1 and "1" differ. */
-function requestIds(body: unknown): string[] {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.flatMap((m) =>
-    m && typeof m === 'object' && 'method' in m && 'id' in m ? [`${typeof m.id}:${String(m.id)}`] : [],
-  );
 }
 
 function isInitialize(body: unknown): boolean {
@@ -34,6 +27,8 @@ export function registerMcpRoute(
 ): void {
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = request.principal!;
+    const oversized = oversizedBatch(request.body);
+    if (oversized) return jsonRpcError(reply, oversized.status, oversized.code, oversized.message);
     const sessionId = request.headers['mcp-session-id'];
     let transport: StreamableHTTPServerTransport;
 
@@ -58,17 +53,8 @@ export function registerMcpRoute(
           'This session belongs to another principal; start your own session.',
         );
       }
-      // A second request with an id still in flight would take over the first one's answer and
-      // leave its HTTP response open for good; refuse it instead.
-      const ids = requestIds(request.body);
-      const clash = ids.find((id, i) => session.inflightIds.has(id) || ids.indexOf(id) !== i);
-      if (clash)
-        return jsonRpcError(
-          reply,
-          409,
-          -32600,
-          `Request id ${clash.slice(clash.indexOf(':') + 1)} is already used by a request in flight on this session; give every request its own id.`,
-        );
+      const { ids, refusal } = admitRequestIds(request.body, session.inflightIds);
+      if (refusal) return jsonRpcError(reply, refusal.status, refusal.code, refusal.message);
       for (const id of ids) session.inflightIds.add(id);
       reply.raw.on('close', () => {
         for (const id of ids) session.inflightIds.delete(id);

@@ -9,6 +9,8 @@ import { describeCause, GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
 import type { RiskGate } from '../policy/gate.ts';
+import { cutText } from '../util/bounded.ts';
+import { oversizedArgument } from './arg-limits.ts';
 import { callSignal } from './call-signal.ts';
 import type { ClientChannel } from './channel.ts';
 import { renderText } from './format.ts';
@@ -149,7 +151,7 @@ export class ToolCaller {
       return deny(
         new GatewayError(
           'ERR_UNKNOWN_TOOL',
-          `Unknown tool "${request.name}".${registry.suggest(request.name)} Call tools/list for the tools you may use.`,
+          `Unknown tool "${cutText(request.name, 128)}".${registry.suggest(request.name)} Call tools/list for the tools you may use.`,
         ),
       );
     }
@@ -167,6 +169,8 @@ export class ToolCaller {
         tool,
       );
     }
+    const oversized = oversizedArgument(rawArgs, def);
+    if (oversized) return deny(new GatewayError('ERR_INPUT_REJECTED', oversized), tool);
     const parsed = def.input.safeParse(rawArgs);
     if (!parsed.success) {
       return deny(

@@ -5,6 +5,7 @@ import { principalSummary } from '../auth/principal.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
+import { cutText } from '../util/bounded.ts';
 import type { ClientChannel } from './channel.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
 import type { ToolContext } from './tool.ts';
@@ -55,7 +56,7 @@ export class Catalog {
     if (!prompt || !principal.permissions.has(prompt.def.permission)) {
       throw new GatewayError(
         'ERR_NOT_FOUND',
-        `Unknown prompt "${name}". Call prompts/list for the prompts you may use.`,
+        `Unknown prompt "${cutText(name, 128)}". Call prompts/list for the prompts you may use.`,
       );
     }
     const parsed = prompt.def.args.safeParse(args ?? {});
@@ -133,7 +134,7 @@ export class Catalog {
       await this.audit.append({ ...record, decision: 'denied', error_code: 'ERR_NOT_FOUND' });
       throw new GatewayError(
         'ERR_NOT_FOUND',
-        `Unknown resource "${uri}". Call resources/list for the resources you may read.`,
+        `Unknown resource "${cutText(uri, 256)}". Call resources/list for the resources you may read.`,
       );
     }
     await this.audit.append({ ...record, decision: 'allowed' });

@@ -1,3 +1,11 @@
+/**
+ * Longest name a "did you mean" hint is looked for. Names come from callers (a tool name in
+ * tools/call, a host, a container): a 1,000,000-character tool name compared with every tool held
+ * the event loop for 18 s. Past this length nothing is close to a real name anyway, so the cost is
+ * bounded whatever the caller sends.
+ */
+export const MAX_SUGGEST_INPUT = 256;
+
 /** Dice coefficient over character bigrams: cheap and good enough for typos. */
 export function similarity(a: string, b: string): number {
   const grams = (s: string) => {
@@ -15,7 +23,9 @@ export function similarity(a: string, b: string): number {
 
 /** Up to `limit` candidates close to `name`, best first — for "did you mean" hints. */
 export function closestNames(name: string, candidates: Iterable<string>, limit = 3): string[] {
+  if (name.length > MAX_SUGGEST_INPUT) return [];
   return [...candidates]
+    .filter((candidate) => candidate.length <= MAX_SUGGEST_INPUT)
     .map((candidate) => ({ candidate, score: similarity(name, candidate) }))
     .filter((s) => s.score > 0.5)
     .sort((a, b) => b.score - a.score)

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { type HostileTarget, hostileCase } from './support/hostile-cases.ts';
 import { answerProblem, boundedAll, keepAliveAgent, send } from './support/http.ts';
+import { pollHealth } from './support/liveness.ts';
 import { Rng, seedFromEnv } from './support/random.ts';
 import type { JsonSchema } from './support/schema-values.ts';
 import { denyAboveLow, everyModule, openRawSession } from './support/target.ts';
@@ -12,12 +16,18 @@ const CONCURRENCY = 8;
 
 describe('hostile input against a running gateway', () => {
   let gw: TestGateway;
+  let files: string;
   const agent = keepAliveAgent(CONCURRENCY);
 
   beforeAll(async () => {
+    // What file tools are pointed at: a long name (globs), long lines (regexes), a log.
+    files = mkdtempSync(join(tmpdir(), 'tw-hostile-files-'));
+    writeFileSync(join(files, 'a'.repeat(200)), 'x\n');
+    writeFileSync(join(files, 'lines.log'), `${'a'.repeat(40)}\n${'XFS '.repeat(1000)}\n`.repeat(20));
     gw = await startTestGateway({
       modules: everyModule,
       config: {
+        modules: { system: { file_roots: [files] } },
         rate_limit: { per_principal: 100_000_000, auth_failures: 100_000_000 },
         // Handlers run only where a generated string can reach them; the rest stop at the
         // risk gate, which comes after the permission and input checks the fuzzer is aiming at.
@@ -29,6 +39,7 @@ describe('hostile input against a running gateway', () => {
   afterAll(async () => {
     agent.destroy();
     await gw?.close();
+    rmSync(files, { recursive: true, force: true });
   });
 
   it(`answers ${CASES} generated malformed and adversarial requests without a crash, a 5xx or a malformed error`, async () => {
@@ -43,7 +54,10 @@ describe('hostile input against a running gateway', () => {
         name: t.def.name,
         inputSchema: t.listed.inputSchema as JsonSchema,
       })),
+      samples: { path: files },
     };
+    // No case may stall the daemon: /health must answer throughout (a generous liveness deadline).
+    const liveness = pollHealth(gw.url);
     const rng = new Rng(SEED);
     const failures: string[] = [];
     const kinds = new Map<string, number>();
@@ -77,7 +91,9 @@ describe('hostile input against a running gateway', () => {
       },
     );
 
-    const summary = `seed ${SEED} (replay with TW_FUZZ_SEED=${SEED}); kinds ${JSON.stringify(Object.fromEntries(kinds))}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`;
+    const health = await liveness.stop();
+    const summary = `seed ${SEED} (replay with TW_FUZZ_SEED=${SEED}); kinds ${JSON.stringify(Object.fromEntries(kinds))}; statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health ${health.polls} polls, slowest ${health.slowestMs} ms`;
+    expect(health.missed, summary).toEqual([]);
     console.log(`hostile input: ${CASES} cases, ${summary}`);
     // A count with the cases in the message: a diff of hostile strings is unreadable (and slow).
     expect(
@@ -86,8 +102,7 @@ describe('hostile input against a running gateway', () => {
     ).toBe(0);
 
     // Still alive and still serving the legitimate session.
-    const health = await fetch(`${gw.url}/health`);
-    expect(health.status).toBe(200);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
     const client = await gw.client(token);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     const internal = gw.logs.filter((l) => Number(l.level) >= 50);

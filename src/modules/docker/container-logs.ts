@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import type { ToolContext } from '../../mcp/tool.ts';
-import { analyzeLogLines } from '../system/logs-analyzer.ts';
+import { analyzeLogLinesInSlices } from '../system/logs-analyzer.ts';
 import { type DockerContext, dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
 import { capLines, demuxLogs, type LogLine, parseLogTime } from './logs.ts';
@@ -126,7 +126,10 @@ export const containerLogsAnalyze = dockerTool({
   }),
   handler: async ({ container, ...window }, ctx) => {
     const logs = await readContainerLogs(ctx, container, window);
-    const analysis = analyzeLogLines(logs.lines.map((l) => l.text));
+    const analysis = await analyzeLogLinesInSlices(
+      logs.lines.map((l) => l.text),
+      { signal: ctx.signal },
+    );
     return {
       container: logs.name,
       lines_analyzed: logs.lines.length,

@@ -2,7 +2,9 @@
 const SECRET_NAME =
   /pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth|session|cookie|salt|signing|dsn/i;
 /** Credentials inside URLs: scheme://user:password@host. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi;
+// The lookbehind keeps the scan linear (as in audit/redact.ts): without it every letter of a long
+// run started a scheme match that ran to the end of the run, quadratic in an image's ENV value.
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi;
 
 export const MASK = '***';
 

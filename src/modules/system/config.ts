@@ -88,7 +88,7 @@ export const systemConfig = section(
     }),
     file_deny: list(DEFAULT_FILE_DENY, {
       description:
-        'Names refused even inside the file roots, matched against every path segment (`*` is a wildcard, case-insensitive).',
+        'Names refused even inside the file roots, matched against every path segment, case-insensitive (shell wildcards: `*` any text, `?` one character, `[a-z]` a class).',
     }),
     file_read_max: bytes('1MiB', { description: 'Largest slice files_read returns in one call.' }),
     file_search_max_bytes: bytes('64MiB', {

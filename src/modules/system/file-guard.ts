@@ -2,17 +2,13 @@ import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { GatewayError } from '../../errors.ts';
+import { compileGlob, type Glob } from '../../util/glob.ts';
 
 /** A path that passed the guard: its real location and the root it lies under. */
 export interface GuardedPath {
   real: string;
   root: string;
   stats: Stats;
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${body}$`, 'i');
 }
 
 /** True when `path` is `root` or lies below it, compared by whole path segments. */
@@ -31,11 +27,13 @@ export function isUnder(path: string, root: string): boolean {
  */
 export class FileGuard {
   private readonly roots: readonly string[];
-  private readonly deny: readonly RegExp[];
+  // Matched against every directory entry a search walks: names anyone who can write under a
+  // root chooses, so linear glob matching rather than a RegExp built from the pattern.
+  private readonly deny: readonly Glob[];
 
   constructor(roots: readonly string[], deny: readonly string[]) {
     this.roots = roots.map((r) => resolve(r));
-    this.deny = deny.map(globToRegExp);
+    this.deny = deny.map((pattern) => compileGlob(pattern, { ignoreCase: true }));
   }
 
   get configuredRoots(): readonly string[] {

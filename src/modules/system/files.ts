@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
+import { compileGlob } from '../../util/glob.ts';
+import { compileLinearRegex, literalMatcher } from '../../util/linear-regex.ts';
+import { TimeSlice } from '../../util/time-slice.ts';
 import { systemTool } from './context.ts';
 import { isUnder, looksBinary } from './file-guard.ts';
 import { boundedLines, readTail, readTextSlice } from './file-read.ts';
-import { compileSafeRegExp } from './safe-regex.ts';
 
 const pathArg = z.string().min(1).max(4096).describe('Absolute path under one of the configured file roots');
 
@@ -162,9 +164,20 @@ export const filesSearch = systemTool({
   input: z.object({
     path: pathArg.describe('Directory (or single file) to search'),
     pattern: z.string().min(1).max(500).describe('Text to find'),
-    regex: z.boolean().default(false).describe('Treat pattern as a JavaScript regular expression'),
+    regex: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Treat pattern as a regular expression in RE2 syntax (no back-references or lookaround; matched in linear time)',
+      ),
     ignore_case: z.boolean().default(true).describe('Match regardless of letter case'),
-    name: z.string().max(200).optional().describe('Only files whose name matches this glob, e.g. "*.log"'),
+    name: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(
+        'Only files whose name matches this glob: * any text, ? one character, [a-z] a class; e.g. "*.log"',
+      ),
     max_matches: z
       .number()
       .int()
@@ -196,11 +209,14 @@ export const filesSearch = systemTool({
     skipped: z.number().int().describe('Files skipped: binary, deny-listed, unreadable or symlinks'),
   }),
   handler: async (input, { system, signal }) => {
-    const source = input.regex ? input.pattern : input.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const matcher = compileSafeRegExp(source, input.ignore_case ? 'i' : '');
-    const nameRe = input.name
-      ? new RegExp(`^${input.name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
-      : undefined;
+    const caseless = { ignoreCase: input.ignore_case };
+    const matcher = input.regex
+      ? compileLinearRegex(input.pattern, caseless)
+      : literalMatcher(input.pattern, caseless);
+    const nameGlob = input.name ? compileGlob(input.name, { ignoreCase: true }) : undefined;
+    // Matching is linear, but a 64 MiB budget of it is still seconds of CPU: hand the event loop
+    // back every few milliseconds so /health and other callers are answered meanwhile.
+    const slice = new TimeSlice();
     const start = await system.files.check(input.path);
     const state = {
       matches: [] as { path: string; line: number; text: string }[],
@@ -235,6 +251,7 @@ export const filesSearch = systemTool({
         });
         for await (const line of reading) {
           lineNo++;
+          await slice.pause();
           if (matcher.test(line)) {
             state.matches.push({ path: opened.guarded.real, line: lineNo, text: line.slice(0, 500) });
             if (state.matches.length >= input.max_matches) return stop();
@@ -268,7 +285,7 @@ export const filesSearch = systemTool({
           state.skipped++;
         } else if (entry.isDirectory()) {
           if (depth < input.max_depth) await walk(full, depth + 1);
-        } else if (entry.isFile() && (!nameRe || nameRe.test(entry.name))) {
+        } else if (entry.isFile() && (!nameGlob || nameGlob.test(entry.name))) {
           await scanFile(full);
         }
       }

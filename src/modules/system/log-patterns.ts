@@ -2,11 +2,20 @@
  * Well-known failure patterns the log analyzer recognises. Each rule names a
  * likely cause and a next step; `subject` pulls out what the finding is about
  * (a process, a unit, a source address) so findings can say "sshd from 10.0.0.7".
+ *
+ * Log lines are attacker-influenced text (a login name, a request path), so every expression here
+ * must run in time linear in the line under V8's backtracking engine: no `.*` or unbounded class
+ * between two parts (each occurrence of the first part would rescan the rest of the line; a line
+ * of repeated "XFS " took quadratic time), captures bounded ({1,200}), and "A followed later by B"
+ * written as `followedBy`, which looks for B once after the first A.
  */
 export interface PatternRule {
   kind: string;
   title: string;
+  /** A linear prefilter: a line can only match the rule if this matches. */
   test: RegExp;
+  /** The rest of the rule, when `test` alone would need a `.*` (see followedBy). */
+  confirm?: (message: string) => boolean;
   subject?: (match: RegExpExecArray, message: string) => string | undefined;
   likelyCause: string;
   suggestion: string;
@@ -14,16 +23,32 @@ export interface PatternRule {
 
 const AUTH_SOURCE = /from (\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]{3,39})(?: port \d+)?/i;
 
+/** True when `first` occurs and `then` occurs somewhere after its first occurrence (= `first.*then`, in one pass). */
+export function followedBy(message: string, first: RegExp, then: RegExp): boolean {
+  const at = first.exec(message);
+  return at !== null && then.test(message.slice(at.index + at[0].length));
+}
+
+/** The unit after "Failed to start ", up to the end of its line, without a final full stop. */
+function failedToStart(message: string): string | undefined {
+  const at = message.indexOf('Failed to start ');
+  if (at < 0) return undefined;
+  const rest = message.slice(at + 'Failed to start '.length);
+  const end = rest.indexOf('\n');
+  const unit = (end < 0 ? rest : rest.slice(0, end)).replace(/\.$/, '');
+  return unit || undefined;
+}
+
 export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'oom_kill',
     title: 'Processes killed by the out-of-memory killer',
-    test: /Out of memory: Kill(?:ed)? process \d+ \(([^)]+)\)|invoked oom-killer|oom-kill:|killed by the OOM killer|result 'oom-kill'|Memory cgroup out of memory|OOMKilled|oom_reaper/i,
+    test: /Out of memory: Kill(?:ed)? process \d{1,10} \(([^)]{1,200})\)|invoked oom-killer|oom-kill:|killed by the OOM killer|result 'oom-kill'|Memory cgroup out of memory|OOMKilled|oom_reaper/i,
     subject: (m, msg) =>
       m[1] ??
-      /task=([^,\s]+)/.exec(msg)?.[1] ??
-      /^(\S+) invoked oom-killer/.exec(msg)?.[1] ??
-      /^([\w@.:-]+\.(?:service|scope)):/.exec(msg)?.[1],
+      /task=([^,\s]{1,200})/.exec(msg)?.[1] ??
+      /^(\S{1,200}) invoked oom-killer/.exec(msg)?.[1] ??
+      /^([\w@.:-]{1,200}\.(?:service|scope)):/.exec(msg)?.[1],
     likelyCause: 'The host or a cgroup ran out of memory and the kernel killed the largest process.',
     suggestion:
       'Check memory use with system_status and system_processes_top {"by":"memory"}; raise the memory limit or find the leak in the killed process.',
@@ -39,7 +64,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'auth_failures',
     title: 'Failed authentication attempts',
-    test: /Failed password for|Failed publickey for|Invalid user \S+ from|authentication failure|Connection closed by authenticating user|maximum authentication attempts exceeded/i,
+    test: /Failed password for|Failed publickey for|Invalid user \S{1,200} from|authentication failure|Connection closed by authenticating user|maximum authentication attempts exceeded/i,
     subject: (_m, msg) => AUTH_SOURCE.exec(msg)?.[1],
     likelyCause:
       'Password or key guessing against a login service (often SSH brute force), or a misconfigured client.',
@@ -51,7 +76,8 @@ export const PATTERN_RULES: readonly PatternRule[] = [
     title: 'Crashes (segmentation faults, core dumps)',
     test: /segfault at|Segmentation fault|SIGSEGV|status=11\/SEGV|general protection fault|core dumped|dumped core|code=dumped/i,
     subject: (_m, msg) =>
-      /^(\S+?)\[\d+\]: segfault/.exec(msg)?.[1] ?? /Process \d+ \(([^)]+)\)/.exec(msg)?.[1],
+      /^(\S{1,200}?)\[\d{1,10}\]: segfault/.exec(msg)?.[1] ??
+      /Process \d{1,10} \(([^)]{1,200})\)/.exec(msg)?.[1],
     likelyCause: 'A program crashed on invalid memory access: a bug, a bad build or plugin, or failing RAM.',
     suggestion:
       'Check coredumpctl for the crashing binary; update it; if many unrelated programs crash, test the RAM.',
@@ -59,8 +85,8 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'restart_loop',
     title: 'A service keeps restarting',
-    test: /Scheduled restart job, restart counter is at \d+|Start request repeated too quickly|start-limit-hit|Back-off restarting failed container/i,
-    subject: (_m, msg) => /^([\w@.:-]+\.(?:service|socket|timer|mount)):/.exec(msg)?.[1],
+    test: /Scheduled restart job, restart counter is at \d|Start request repeated too quickly|start-limit-hit|Back-off restarting failed container/i,
+    subject: (_m, msg) => /^([\w@.:-]{1,200}\.(?:service|socket|timer|mount)):/.exec(msg)?.[1],
     likelyCause:
       'The service exits right after starting, so systemd restarts it until the start limit is hit.',
     suggestion:
@@ -69,10 +95,9 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'service_failed',
     title: 'Services that failed',
-    test: /Failed with result '[\w-]+'|entered failed state|Failed to start .+|Main process exited, code=(?:exited|killed|dumped), status=[1-9]/i,
+    test: /Failed with result '[\w-]{1,100}'|entered failed state|Failed to start .|Main process exited, code=(?:exited|killed|dumped), status=[1-9]/i,
     subject: (_m, msg) =>
-      /^([\w@.:-]+\.(?:service|socket|timer|mount)):/.exec(msg)?.[1] ??
-      /Failed to start (.+?)\.?$/.exec(msg)?.[1],
+      /^([\w@.:-]{1,200}\.(?:service|socket|timer|mount)):/.exec(msg)?.[1] ?? failedToStart(msg),
     likelyCause: 'A unit exited with an error or could not start.',
     suggestion: 'Run system_service_status and system_service_logs for the unit to see why.',
   },
@@ -86,7 +111,11 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'io_error',
     title: 'Disk or filesystem I/O errors',
-    test: /I\/O error|blk_update_request|EXT4-fs error|XFS .*(?:error|corruption)|BTRFS error|medium error|ata\d+.*(?:failed|error)/i,
+    test: /I\/O error|blk_update_request|EXT4-fs error|BTRFS error|medium error|XFS |ata\d/i,
+    confirm: (msg) =>
+      /I\/O error|blk_update_request|EXT4-fs error|BTRFS error|medium error/i.test(msg) ||
+      followedBy(msg, /XFS /i, /error|corruption/i) ||
+      followedBy(msg, /ata\d/i, /failed|error/i),
     likelyCause: 'The storage device or filesystem reports errors; the disk may be failing.',
     suggestion: 'Check SMART data (smartctl -a) and the filesystem; back up now.',
   },
@@ -114,7 +143,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   {
     kind: 'hung_task',
     title: 'Tasks blocked in the kernel',
-    test: /blocked for more than \d+ seconds|soft lockup|rcu_sched self-detected stall/i,
+    test: /blocked for more than \d{1,10} seconds|soft lockup|rcu_sched self-detected stall/i,
     likelyCause:
       'Processes stuck waiting on I/O or a kernel lock: slow or failing storage, or an overloaded host.',
     suggestion: 'Check disk health and I/O load; look at the stack traces that follow in the kernel log.',

@@ -14,6 +14,7 @@
  * for well-known failure patterns (OOM kills, disk full, failed-auth bursts,
  * segfaults, restart loops, ...).
  */
+import { TimeSlice } from '../../util/time-slice.ts';
 import { inferPriority, normaliseMessage, parseLogLine } from './log-parse.ts';
 import { PATTERN_RULES } from './log-patterns.ts';
 
@@ -91,6 +92,13 @@ export interface LogAnalysis {
   findings: Finding[];
 }
 
+/**
+ * Longest line (or record message) analysed, in characters; the rest of a longer one is left out.
+ * Every step below is linear in the line, so this bounds the work per line; the example kept and
+ * the template are shorter still (500).
+ */
+export const MAX_ANALYZED_LINE = 8192;
+
 /** Every rule in one expression, so the common line that matches none costs a single test. */
 const ANY_PATTERN = new RegExp(PATTERN_RULES.map((rule) => `(?:${rule.test.source})`).join('|'), 'i');
 
@@ -151,7 +159,10 @@ export class LogAnalyzer {
       this.blank++;
       return;
     }
-    const record = typeof input === 'string' ? parseLogLine(input, this.options.year) : input;
+    const record =
+      typeof input === 'string'
+        ? parseLogLine(input.slice(0, MAX_ANALYZED_LINE), this.options.year)
+        : { ...input, message: input.message.slice(0, MAX_ANALYZED_LINE) };
     const time = record.time instanceof Date ? record.time.getTime() : record.time;
     const priority = record.priority ?? inferPriority(record.message);
     this.severity[Math.min(7, Math.max(0, priority))]!++;
@@ -188,7 +199,7 @@ export class LogAnalyzer {
     if (!ANY_PATTERN.test(message)) return;
     for (const rule of PATTERN_RULES) {
       const match = rule.test.exec(message);
-      if (!match) continue;
+      if (!match || (rule.confirm && !rule.confirm(message))) continue;
       let state = this.findings.get(rule.kind);
       if (!state) {
         state = {
@@ -296,5 +307,23 @@ export function analyzeLogLines(
 ): LogAnalysis {
   const analyzer = new LogAnalyzer(options);
   for (const line of lines) analyzer.add(line);
+  return analyzer.result();
+}
+
+/**
+ * The same, for a daemon's tool: 100,000 lines of analysis is about a second of CPU, so it is
+ * done in slices that hand the event loop back (and stops early when `signal` aborts).
+ */
+export async function analyzeLogLinesInSlices(
+  lines: Iterable<string | LogRecord>,
+  options: AnalyzeOptions & { signal?: AbortSignal } = {},
+): Promise<LogAnalysis> {
+  const analyzer = new LogAnalyzer(options);
+  const slice = new TimeSlice();
+  for (const line of lines) {
+    await slice.pause();
+    if (options.signal?.aborted) break;
+    analyzer.add(line);
+  }
   return analyzer.result();
 }

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
+import { compileLinearRegex } from '../../util/linear-regex.ts';
+import { TimeSlice } from '../../util/time-slice.ts';
 import { type SystemContext, systemTool } from './context.ts';
-import { analyzeLogLines, type LogRecord, parseLogLine } from './logs-analyzer.ts';
-import { compileSafeRegExp } from './safe-regex.ts';
+import { analyzeLogLinesInSlices, type LogRecord, parseLogLine } from './logs-analyzer.ts';
 import { journalEntry, PRIORITIES, queryJournal } from './services.ts';
 import type { JournalEntry } from './systemd.ts';
 
 const FALLBACK_FILES = ['/var/log/syslog', '/var/log/messages'];
+/** A pattern is tested against the first 8 KiB of a line (rsyslog's own default message limit). */
+const MAX_MATCHED_LINE = 8192;
 
 /** The last lines of the classic syslog file, for hosts without journald (read with the runner, so exec_prefix applies). */
 async function tailSyslog(
@@ -15,7 +18,7 @@ async function tailSyslog(
   lines: number,
   grep: string | undefined,
 ): Promise<{ source: string; lines: string[] }> {
-  const matcher = grep ? safeRegExp(grep) : undefined;
+  const matcher = grep ? compileLinearRegex(grep, { ignoreCase: true }) : undefined;
   // With a filter, read further back so enough lines survive it.
   const window = matcher ? Math.min(lines * 20, 200_000) : lines;
   for (const path of FALLBACK_FILES) {
@@ -26,15 +29,22 @@ async function tailSyslog(
     });
     if (result.code !== 0) continue;
     const all = result.stdout.split('\n').filter(Boolean);
-    return { source: path, lines: all.filter((l) => !matcher || matcher.test(l)).slice(-lines) };
+    if (!matcher) return { source: path, lines: all.slice(-lines) };
+    // Up to 200,000 lines: filtered in slices so the event loop keeps answering meanwhile.
+    const slice = new TimeSlice();
+    const kept: string[] = [];
+    for (const line of all) {
+      await slice.pause();
+      if (ctx.signal.aborted) break;
+      if (matcher.test(line.slice(0, MAX_MATCHED_LINE))) kept.push(line);
+    }
+    return { source: path, lines: kept.slice(-lines) };
   }
   throw new GatewayError(
     'ERR_UPSTREAM_UNAVAILABLE',
     `This host has neither journalctl nor ${FALLBACK_FILES.join(' or ')}; use files_tail on the application's own log.`,
   );
 }
-
-const safeRegExp = (pattern: string) => compileSafeRegExp(pattern, 'i');
 
 function fromSyslogLine(line: string): JournalEntry {
   const record = parseLogLine(line);
@@ -55,7 +65,13 @@ const queryInput = {
   since: z.string().max(40).optional().describe('e.g. "1h ago", "today", "2026-01-31 12:00"'),
   until: z.string().max(40).optional().describe('End of the window (same forms as since; default: now)'),
   priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
-  grep: z.string().max(200).optional().describe('Only messages matching this pattern'),
+  grep: z
+    .string()
+    .max(200)
+    .optional()
+    .describe(
+      'Only messages matching this regular expression (journalctl --grep; RE2 syntax where the syslog file is read instead)',
+    ),
 };
 
 /** Journal entries for a query, or the syslog file's tail when journald is not there. */
@@ -167,7 +183,7 @@ export const logsAnalyze = systemTool({
       priority: e.priority ?? undefined,
       source: e.unit ?? e.identifier ?? undefined,
     }));
-    const analysis = analyzeLogLines(records);
+    const analysis = await analyzeLogLinesInSlices(records, { signal: ctx.signal });
     let rootCause: string | null = null;
     if (input.root_cause && ctx.client.canSample && analysis.total_lines > 0) {
       const summary = JSON.stringify({

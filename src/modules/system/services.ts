@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
+import { TimeSlice } from '../../util/time-slice.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import {
   checkUnitName,
@@ -107,7 +108,15 @@ export async function queryJournal(
     throw commandFailure('journalctl', result);
   const lines = result.stdout.split('\n').filter(Boolean);
   if (result.truncated) lines.pop();
-  return { entries: lines.flatMap((l) => parseJournalJson(l) ?? []), truncated: result.truncated };
+  // Up to 100,000 JSON lines (hundreds of MB): parsed in slices so the event loop keeps answering.
+  const slice = new TimeSlice();
+  const entries = [];
+  for (const line of lines) {
+    await slice.pause();
+    const entry = parseJournalJson(line);
+    if (entry) entries.push(entry);
+  }
+  return { entries, truncated: result.truncated };
 }
 
 export const serviceStatus = systemTool({

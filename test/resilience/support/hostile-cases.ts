@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import { dosStringCall, hugeBatch, type Samples } from './dos-cases.ts';
 import type { RawRequest } from './http.ts';
 import { HOSTILE_STRINGS, type Rng } from './random.ts';
 import { type JsonSchema, mutatedArguments, stringProperties, validObject } from './schema-values.ts';
@@ -11,6 +12,8 @@ export interface HostileTarget {
   /** A session that belongs to another principal. */
   foreignSessionId: string;
   tools: { name: string; inputSchema: JsonSchema }[];
+  /** Real values for parameters such as `path`, so a DoS string reaches the tool's work. */
+  samples?: Samples;
 }
 
 export interface HostileCase {
@@ -175,9 +178,21 @@ const generators: Record<string, Generator> = {
       real.normalize('NFD'),
       `${real}\ud800`,
       rng.pick(HOSTILE_STRINGS),
+      // Long names cost "did you mean" and the audit record; both are bounded now.
+      'x'.repeat(rng.pick([10_000, 300_000])),
     ];
     return { headers: headersFor(t), body: toolCall(rng.pick(tricks), {}) };
   },
+
+  dos_string_arguments: (rng, t) => {
+    const { name, args, what } = dosStringCall(rng, t.tools, t.samples ?? {});
+    return {
+      headers: headersFor(t, { 'x-case': what.replace(/[^\x20-\x7e]/g, '?') }),
+      body: toolCall(name, args),
+    };
+  },
+
+  huge_batch: (rng, t) => ({ headers: headersFor(t), body: hugeBatch(rng) }),
 
   huge_arguments: (rng, t) => {
     const tool = rng.pick(t.tools);
@@ -331,6 +346,8 @@ const WEIGHTS: [keyof typeof generators, number][] = [
   ['unknown_method', 8],
   ['wrong_tool_arguments', 30],
   ['hostile_string_arguments', 12],
+  ['dos_string_arguments', 6],
+  ['huge_batch', 1],
   ['unicode_tool_name', 8],
   ['huge_arguments', 1],
   ['header_abuse', 16],

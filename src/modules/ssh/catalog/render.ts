@@ -1,7 +1,20 @@
 import { posix } from 'node:path';
 import { GatewayError } from '../../../errors.ts';
+import { compileLinearRegex, type LinearRegex } from '../../../util/linear-regex.ts';
 import type { LoadedEntry } from './load.ts';
 import type { CatalogParameter } from './schema.ts';
+
+// A catalog pattern (written by the administrator) is matched against caller text: in RE2, so a
+// pattern that would backtrack catastrophically cannot be turned against the gateway by a caller.
+const compiled = new Map<string, LinearRegex>();
+function wholeMatch(pattern: string): LinearRegex {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = compileLinearRegex(`^(?:${pattern})$`);
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
 
 function reject(entry: LoadedEntry, name: string, why: string): never {
   throw new GatewayError('ERR_INPUT_REJECTED', `${entry.name}: parameter "${name}" ${why}.`);
@@ -31,7 +44,7 @@ function checkValue(entry: LoadedEntry, name: string, spec: CatalogParameter, va
   }
   if (spec.type === 'string') {
     if (value.length > spec.max_length) reject(entry, name, `must be at most ${spec.max_length} characters`);
-    if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`, 'u').test(value))
+    if (spec.pattern && !wholeMatch(spec.pattern).test(value))
       reject(entry, name, `must match ${spec.pattern}`);
     return value;
   }

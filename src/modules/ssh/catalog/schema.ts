@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseBytes, parseDuration } from '../../../config/fields.ts';
 import { RISKS } from '../../../mcp/tool.ts';
 import { isPermission } from '../../../policy/permissions.ts';
+import { compileLinearRegex } from '../../../util/linear-regex.ts';
 
 const PLACEHOLDER_RE = /\{([a-z][a-z0-9_]*)\}/g;
 export const COMMAND_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
@@ -36,17 +37,18 @@ const allowances = {
   allow_newlines: z.boolean().default(false),
 };
 
-const regexText = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'is not a valid regular expression' },
-);
+/** A parameter pattern: RE2 syntax, as render.ts matches it (linear time; see util/linear-regex.ts). */
+const regexText = z.string().superRefine((source, ctx) => {
+  try {
+    compileLinearRegex(source);
+    compileLinearRegex(`^(?:${source})$`);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `is not a valid regular expression in RE2 syntax: ${(error as Error).message}`,
+    });
+  }
+});
 
 const absolutePath = z.string().regex(/^\/(?:[^\0]*)$/, 'must be an absolute path');
 
