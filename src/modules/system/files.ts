@@ -120,7 +120,7 @@ export const filesRead = systemTool({
     size_bytes: z.number(),
     offset: z.number(),
     content: z.string(),
-    next_offset: z.number().nullable().describe('Where to continue, or null at the end of the file'),
+    next_offset: z.number().nullable().describe('Where to continue; absent at the end of the file'),
   }),
   handler: async ({ path, offset, length }, { system }) => {
     const cap = system.config.file_read_max;

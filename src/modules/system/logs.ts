@@ -173,7 +173,7 @@ export const logsAnalyze = systemTool({
     root_cause: z
       .string()
       .nullable()
-      .describe("The client model's paragraph, or null when sampling is not offered"),
+      .describe("The client model's paragraph; absent when the client offers no sampling"),
   }),
   handler: async (input, ctx) => {
     const logs = await readLogs(ctx, input);
