@@ -151,10 +151,19 @@ describe('docker containers on a real engine', () => {
       since: '2999-01-01T00:00:00Z',
     });
     expect(future.count).toBe(0);
-    const recent = await h.ok('docker_container_logs', { container: `${prefix}-web`, since: '1h' });
-    expect(recent.count).toBe(9);
-    const bad = await h.call('docker_container_logs', { container: `${prefix}-web`, since: 'yesterday' });
-    expect(bad.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*15m/);
+    // The gateway's one time grammar (util/when.ts), as every tool takes it.
+    for (const since of ['1h', '1h ago', 'today', 'yesterday 00:00']) {
+      const recent = await h.ok('docker_container_logs', { container: `${prefix}-web`, since });
+      expect(recent.count, `since ${since}`).toBe(9);
+    }
+    const window = await h.ok('docker_container_logs', {
+      container: `${prefix}-web`,
+      since: '2h ago',
+      until: 'in 1h',
+    });
+    expect(window.count).toBe(9);
+    const bad = await h.call('docker_container_logs', { container: `${prefix}-web`, since: 'last tuesday' });
+    expect(bad.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*since: not a time; use .*2h ago/);
 
     const tty = await h.ok('docker_container_logs', { container: `${prefix}-tty` });
     expect(tty.lines).toEqual([{ stream: 'stdout', text: 'tty line' }]);
@@ -177,7 +186,13 @@ describe('docker containers on a real engine', () => {
     const result = await h.ok('docker_container_logs_analyze', { container: `${prefix}-web`, grep: 'error' });
     expect(result).toMatchObject({ lines_analyzed: 1, analysis: { total_lines: 1 } });
     expect(result.analysis.by_severity.error).toBe(1);
-    expect(result.analysis.top_messages[0].example).toContain('lost connection');
+    expect(result.analysis.top_messages[0].example).toBe('ERROR: lost connection'); // no timestamp in it
+    // The engine's timestamps are always read for the analysis, so its time part is filled.
+    expect(result.analysis.lines_with_time).toBe(1);
+    expect(Date.parse(result.analysis.first)).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(result.analysis.histogram.buckets.length).toBeGreaterThan(0);
+    const listed = (await h.client.listTools()).tools.find((t) => t.name === 'docker_container_logs_analyze');
+    expect(Object.keys(listed!.inputSchema.properties!)).not.toContain('timestamps');
   });
 
   it('stops, starts, restarts, pauses and unpauses, reporting the state after each', async () => {
