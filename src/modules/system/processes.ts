@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import si from 'systeminformation';
 import { z } from 'zod';
@@ -32,15 +34,45 @@ const readProcesses = sharedRead(async () => {
   return { data, windowMs };
 }, 0);
 
+/** The `ps` systeminformation runs to list processes (and the shell around it): not this host's workload. */
+const isOwnSampler = (p: { command: string; params: string }) => p.params.includes('pid:11,ppid:11');
+
+/** ps prints the start as local wall-clock time without a zone; as ISO 8601 UTC. */
+function startedAt(local: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(local)) return null;
+  const date = new Date(local.replace(' ', 'T')); // no zone: read as local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+const readProc = (pid: number, file: string) => readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
+
+/**
+ * A process's name is its executable (argv[0], as `ps` and `top -c` show it), not
+ * its comm: comm is the main thread's name, which programs rename ("MainThread").
+ * The thread name is given too when it is more than the executable's name cut to
+ * comm's 15 characters. Without argv (kernel threads, zombies) the name is comm.
+ */
+async function processNames(pid: number, fallback: string): Promise<{ name: string; thread_name?: string }> {
+  const [cmdline, comm] = await Promise.all([readProc(pid, 'cmdline'), readProc(pid, 'comm')]);
+  const thread = comm.trim();
+  const argv0 = cmdline.split('\0')[0]?.split(' ')[0]?.replace(/:$/, '') ?? '';
+  const name = argv0 ? basename(argv0) : thread || fallback;
+  return thread && thread !== name.slice(0, 15) ? { name, thread_name: thread } : { name };
+}
+
 const processRow = z.object({
   pid: z.number().int(),
-  name: z.string(),
+  name: z.string().describe('The executable'),
+  thread_name: z
+    .string()
+    .optional()
+    .describe("Its main thread's own name (comm), when that is not just the executable's"),
   user: z.string(),
   cpu_percent: z.number(),
   memory_percent: z.number(),
   rss_bytes: z.number(),
   state: z.string(),
-  started: z.string(),
+  started: z.string().nullable().describe('ISO 8601, UTC'),
   command: z.string().describe('Command line, secret-looking flag values masked'),
 });
 
@@ -64,21 +96,25 @@ export const processesTop = systemTool({
   }),
   handler: async ({ by, limit }) => {
     const { data, windowMs } = await readProcesses();
-    const sorted = [...data.list].sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss));
+    const sorted = data.list
+      .filter((p) => !isOwnSampler(p))
+      .sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss))
+      .slice(0, limit);
+    const names = await Promise.all(sorted.map((p) => processNames(p.pid, p.name)));
     return {
-      processes: sorted.slice(0, limit).map((p) => ({
+      processes: sorted.map((p, i) => ({
         pid: p.pid,
-        name: p.name,
+        ...names[i]!,
         user: p.user,
         cpu_percent: Math.round(p.cpu * 10) / 10,
         memory_percent: Math.round(p.mem * 10) / 10,
         rss_bytes: p.memRss * 1024,
         state: p.state,
-        started: p.started,
+        started: startedAt(p.started),
         command: maskCommandLine(`${p.command} ${p.params}`.trim()).slice(0, 500),
       })),
-      total: data.all,
-      running: data.running,
+      total: data.list.filter((p) => !isOwnSampler(p)).length,
+      running: data.list.filter((p) => p.state === 'running' && !isOwnSampler(p)).length,
       cpu_window_ms: windowMs,
     };
   },
