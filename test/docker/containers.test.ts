@@ -175,6 +175,9 @@ describe('docker containers on a real engine', () => {
       // stdout only: the engine does not promise the order of lines across stdout and stderr.
       const logs = await small.ok('docker_container_logs', { container: `${prefix}-web`, stream: 'stdout' });
       expect(logs.truncated).toBe(true);
+      expect(logs.note).toMatch(
+        /logs_max_bytes \(30 bytes\); narrow with since\/until, grep or a smaller tail/,
+      );
       expect(logs.lines.at(-1).text).toBe('last line');
       expect(logs.lines.map((l: { text: string }) => l.text).join('\n').length).toBeLessThanOrEqual(30);
     } finally {

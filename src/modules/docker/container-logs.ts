@@ -7,7 +7,7 @@ import { analysisSchema } from '../system/logs.ts';
 import { analyzeLogLinesInSlices } from '../system/logs-analyzer.ts';
 import { type DockerContext, dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
-import { capLines, demuxLogs, type LogLine, splitTimestamp } from './logs.ts';
+import { capLines, demuxLogs, type LogLine, logsCutNote, splitTimestamp } from './logs.ts';
 
 export const logWindow = {
   tail: z.number().int().min(1).max(10_000).default(200).describe('How many of the newest lines to read'),
@@ -99,6 +99,7 @@ export const containerLogs = dockerTool({
     count: z.number().int(),
     scanned: z.number().int().describe('Lines read before the grep filter'),
     truncated: z.boolean().describe('True when older matching lines were dropped to fit the size cap'),
+    note: z.string().optional().describe('How to read what was dropped'),
   }),
   handler: async ({ container, format: _format, ...window }, ctx) => {
     const logs = await readContainerLogs(ctx, container, window);
@@ -108,6 +109,7 @@ export const containerLogs = dockerTool({
       count: logs.lines.length,
       scanned: logs.scanned,
       truncated: logs.truncated,
+      ...(logs.truncated ? { note: logsCutNote(ctx.docker.config.logs_max_bytes) } : {}),
     };
   },
 });

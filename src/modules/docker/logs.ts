@@ -48,6 +48,11 @@ export function splitTimestamp(text: string): { time?: number; text: string } {
   return Number.isNaN(time) ? { text } : { time, text: text.slice(match[0].length) };
 }
 
+/** What a log answer cut to modules.docker.logs_max_bytes says about reading the rest. */
+export function logsCutNote(maxBytes: number): string {
+  return `Older lines were dropped to stay under modules.docker.logs_max_bytes (${maxBytes} bytes); narrow with since/until, grep or a smaller tail.`;
+}
+
 /** Keep the newest lines that fit in `maxBytes`; say whether anything was dropped. */
 export function capLines(lines: LogLine[], maxBytes: number): { lines: LogLine[]; truncated: boolean } {
   let total = 0;

@@ -117,7 +117,15 @@ export async function queryJournal(
     const entry = parseJournalJson(line);
     if (entry) entries.push(entry);
   }
-  const note = journalNote(result.stderr);
+  const note =
+    [
+      journalNote(result.stderr),
+      result.truncated
+        ? 'The output reached modules.system.output_cap and was cut; ask for fewer lines or narrow with since/until, priority or grep.'
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join(' ') || undefined;
   return { entries, truncated: result.truncated, ...(note ? { note } : {}) };
 }
 
