@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import si from 'systeminformation';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
+import { processNames } from './process-names.ts';
 import { sharedRead } from './shared-read.ts';
 
 const SECRET_ARG = /((?:^|\s)--?[\w-]*(?:pass(?:word)?|token|secret|api[_-]?key|auth)[\w-]*(?:=|\s+))(\S+)/gi;
@@ -46,18 +46,10 @@ function startedAt(local: string): string | null {
 
 const readProc = (pid: number, file: string) => readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
 
-/**
- * A process's name is its executable (argv[0], as `ps` and `top -c` show it), not
- * its comm: comm is the main thread's name, which programs rename ("MainThread").
- * The thread name is given too when it is more than the executable's name cut to
- * comm's 15 characters. Without argv (kernel threads, zombies) the name is comm.
- */
-async function processNames(pid: number, fallback: string): Promise<{ name: string; thread_name?: string }> {
+/** Names from /proc for a process of this host (see processNames). */
+async function namesOf(pid: number, fallback: string): Promise<{ name: string; thread_name?: string }> {
   const [cmdline, comm] = await Promise.all([readProc(pid, 'cmdline'), readProc(pid, 'comm')]);
-  const thread = comm.trim();
-  const argv0 = cmdline.split('\0')[0]?.split(' ')[0]?.replace(/:$/, '') ?? '';
-  const name = argv0 ? basename(argv0) : thread || fallback;
-  return thread && thread !== name.slice(0, 15) ? { name, thread_name: thread } : { name };
+  return processNames(cmdline.split('\0')[0] ?? '', comm || fallback);
 }
 
 const processRow = z.object({
@@ -100,7 +92,7 @@ export const processesTop = systemTool({
       .filter((p) => !isOwnSampler(p))
       .sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss))
       .slice(0, limit);
-    const names = await Promise.all(sorted.map((p) => processNames(p.pid, p.name)));
+    const names = await Promise.all(sorted.map((p) => namesOf(p.pid, p.name)));
     return {
       processes: sorted.map((p, i) => ({
         pid: p.pid,
