@@ -92,6 +92,18 @@ describe('docker containers on a real engine', () => {
     expect(info.command).toEqual(['sh', '-c', SCRIPT]);
   });
 
+  it("leaves out the engine's zero times instead of passing them on", async () => {
+    // Never started: Docker says 0001-01-01T00:00:00Z for both; running: the last stop time is stale.
+    const never = await h.ok('docker_container_inspect', { container: `${prefix}-stopped` });
+    expect(never.state.running).toBe(false);
+    expect(never.state).not.toHaveProperty('started_at');
+    expect(never.state).not.toHaveProperty('finished_at');
+    const running = await h.ok('docker_container_inspect', { container: `${prefix}-web` });
+    expect(Date.parse(running.state.started_at)).toBeGreaterThan(Date.parse('2020-01-01'));
+    expect(running.state).not.toHaveProperty('finished_at');
+    expect(JSON.stringify([never, running])).not.toContain('0001-01-01');
+  });
+
   it('answers an unknown name with close suggestions', async () => {
     const result = await h.call('docker_container_inspect', { container: `${prefix}-wbe` });
     expect(result.isError).toBe(true);
