@@ -123,7 +123,7 @@ export function renderToolCatalog(modules: readonly ToolModule[]): string {
       const registered = registry.tools.get(tool.name)!;
       out.push(`### ${tool.name}`, '');
       out.push(
-        `**${tool.title}** — \`${tool.permission}\`, risk ${tool.risk} (${hints(tool)}); toolset \`${registered.toolsets.at(-1)}\`.`,
+        `**${tool.title}** — \`${tool.permission}\`, risk ${tool.risk} (${hints(registered.def)}); toolset \`${registered.toolsets.at(-1)}\`.`,
         '',
       );
       out.push(tool.description, '');

@@ -67,7 +67,12 @@ function exposedDefinition(
       : def.input;
   const prune = nullPruner(def.output);
   const output = prune ? (def.output.transform(prune) as unknown as typeof def.output) : def.output;
-  return { def: { ...def, input, output }, listedInput };
+  // An offered argument that reaches other machines (a fleet host) makes the tool open-world.
+  const reachesOut = Object.values(def.conditionalArgs ?? {}).some(
+    (a) => a.reachesOut && a.available(config),
+  );
+  const openWorld = def.openWorld || reachesOut || undefined;
+  return { def: { ...def, input, output, ...(openWorld ? { openWorld } : {}) }, listedInput };
 }
 
 /**
@@ -120,8 +125,8 @@ export class Registry {
         if (areaIssue) problems.push(areaIssue);
         const toolsets = toolsetsOf(module, def.name);
         if (this.tools.has(def.name)) problems.push(`tool ${def.name}: defined twice`);
-        const annotations = annotationsOf(def);
         const exposed = exposedDefinition(def, config);
+        const annotations = annotationsOf(exposed.def);
         this.tools.set(def.name, {
           def: exposed.def,
           moduleId: module.id,

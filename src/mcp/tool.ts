@@ -51,6 +51,8 @@ export interface ConditionalArg {
   when: string;
   /** Why it is refused otherwise, and how to make it available. */
   unavailable: string;
+  /** With it the call may reach other machines (openWorldHint), so only where it is offered. */
+  reachesOut?: boolean;
 }
 
 export interface ToolAnnotations {

@@ -146,6 +146,7 @@ describe('tools/list per role, every module on (committed snapshots; update with
       /enable modules.ssh and add the host with docker: true/,
     );
     expect(plain.def.input.safeParse({}).success).toBe(true);
+    expect(plain.annotations.openWorldHint).toBe(false); // this engine only
 
     const fleet = everyModuleOn({
       ssh: { hosts: [{ name: 'nas', address: 'nas.example', key_file: '/dev/null', docker: true }] },
@@ -153,6 +154,7 @@ describe('tools/list per role, every module on (committed snapshots; update with
     const offered = new Registry(allModules, fleet).tools.get('docker_container_list')!;
     expect(Object.keys(offered.listed.inputSchema.properties as object)).toContain('host');
     expect(offered.def.input.safeParse({ host: 'nas' }).success).toBe(true);
+    expect(offered.annotations.openWorldHint).toBe(true); // may reach another machine of the fleet
   });
 
   it('read_only shows only read-only low-risk tools', () => {

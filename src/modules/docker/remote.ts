@@ -44,6 +44,7 @@ const hostArg = z
 const fleetHost: ConditionalArg = {
   available: (config) => config.modules.ssh.enabled && config.modules.ssh.hosts.some((h) => h.docker),
   when: 'with the ssh module on and a host with docker: true',
+  reachesOut: true,
   unavailable:
     'Docker on another host goes over SSH, and no such host is set up: enable modules.ssh and add the host with docker: true; leave out host for this engine.',
 };
@@ -55,8 +56,6 @@ type DockerTool = ToolDefinition<any, any, DockerContext>;
 export function withHostOption(tool: DockerTool): DockerTool {
   return {
     ...tool,
-    // With `host` the call reaches another machine of the fleet.
-    openWorld: true,
     input: tool.input.extend({ host: hostArg }),
     conditionalArgs: { ...tool.conditionalArgs, host: fleetHost },
     summarize: tool.summarize
