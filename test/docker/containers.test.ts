@@ -104,6 +104,17 @@ describe('docker containers on a real engine', () => {
     expect(JSON.stringify([never, running])).not.toContain('0001-01-01');
   });
 
+  it('neither lists nor quietly ignores a fleet host when no fleet host runs Docker', async () => {
+    const listed = (await h.client.listTools()).tools.find((t) => t.name === 'docker_container_list')!;
+    expect(Object.keys(listed.inputSchema.properties!)).not.toContain('host');
+    expect(listed.annotations?.openWorldHint).toBe(false);
+    const refused = await h.call('docker_container_list', { host: 'nas' });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toMatch(
+      /ERR_INPUT_REJECTED.*host: Docker on another host goes over SSH.*add the host with docker: true; leave out host/,
+    );
+  });
+
   it('answers an unknown name with close suggestions', async () => {
     const result = await h.call('docker_container_inspect', { container: `${prefix}-wbe` });
     expect(result.isError).toBe(true);
