@@ -52,8 +52,18 @@ const toolsSection = section(
     disable_destructive: bool(false, {
       description: 'Hide and refuse tools whose annotations say they may be destructive.',
     }),
-    enabled: list([], { description: 'When not empty, only these tools (by name) are exposed.' }),
+    toolsets: list([], {
+      description:
+        'When not empty, only tools of these toolsets are exposed (plus those in tools.enabled): a module (system, docker, tailscale, ssh) or one of its areas, e.g. docker.containers or system.logs; docs/tools.md lists them.',
+    }),
+    enabled: list([], {
+      description: 'When not empty, only these tools (by name) are exposed (plus those of tools.toolsets).',
+    }),
     disabled: list([], { description: 'Tools (by name) that are never exposed.' }),
+    output_schemas: bool(false, {
+      description:
+        "List each tool's output schema in tools/list. Results carry structuredContent either way; the schemas more than double the list every session loads, and common clients do not show them to the model. Turn on for clients that type results (e.g. code generation).",
+    }),
     timeout: duration('5m', {
       description: 'Upper bound on one tool call; the handler is aborted after it.',
     }),

@@ -1,5 +1,8 @@
-import { z } from 'zod';
+import { configFrom } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { Registry } from '../mcp/registry.ts';
 import { annotationsOf, type ToolDefinition } from '../mcp/tool.ts';
+import { toolsetsOf } from '../mcp/toolsets.ts';
 import type { ToolModule } from '../modules/types.ts';
 
 /** docs/tools.md, generated from the tool definitions of every module. */
@@ -10,10 +13,12 @@ interface JsonProperty {
   enum?: unknown[];
   default?: unknown;
   items?: { type?: string };
+  anyOf?: JsonProperty[];
 }
 
 function typeText(prop: JsonProperty): string {
   if (prop.enum) return prop.enum.map((v) => `\`${String(v)}\``).join(' | ');
+  if (prop.anyOf) return prop.anyOf.map(typeText).join(' | ');
   const type = Array.isArray(prop.type) ? prop.type.join(' | ') : (prop.type ?? 'any');
   return type === 'array' && prop.items?.type ? `${prop.items.type}[]` : type;
 }
@@ -22,19 +27,38 @@ function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 }
 
-function parameterRows(tool: ToolDefinition): string[] {
-  const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, JsonProperty>;
-    required?: string[];
+/**
+ * The configuration the catalog is written for: every module on, the default
+ * policy, and a fleet host running Docker, so every parameter a configuration
+ * can offer is listed (each conditional one says when it is).
+ */
+function catalogConfig(modules: readonly ToolModule[]): Config {
+  const modulesOn: Record<string, unknown> = {};
+  for (const module of modules) modulesOn[module.id] = { enabled: true };
+  modulesOn.ssh = {
+    enabled: true,
+    hosts: [{ name: 'docs', address: 'docs.example', key_file: '/dev/null', docker: true }],
   };
+  return configFrom({ modules: modulesOn });
+}
+
+function parameterRows(tool: ToolDefinition, inputSchema: Record<string, unknown>): string[] {
+  const schema = inputSchema as { properties?: Record<string, JsonProperty>; required?: string[] };
   const entries = Object.entries(schema.properties ?? {});
   if (entries.length === 0) return ['No parameters.'];
   const rows = ['| Parameter | Type | Required | Default | Description |', '| --- | --- | --- | --- | --- |'];
   for (const [name, prop] of entries) {
     const required = schema.required?.includes(name) ? 'yes' : 'no';
     const fallback = prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``;
+    const condition = tool.conditionalArgs?.[name];
+    const when =
+      name === 'approval_id'
+        ? ' (listed while the policy rule for this tool is confirm or approve)'
+        : condition
+          ? ` (only ${condition.when})`
+          : '';
     rows.push(
-      `| \`${name}\` | ${cell(typeText(prop))} | ${required} | ${cell(fallback)} | ${cell(prop.description ?? '')} |`,
+      `| \`${name}\` | ${cell(typeText(prop))} | ${required} | ${cell(fallback)} | ${cell(`${prop.description ?? ''}${when}`)} |`,
     );
   }
   return rows;
@@ -52,7 +76,23 @@ function hints(tool: ToolDefinition): string {
     .join(', ');
 }
 
+function toolsetRows(modules: readonly ToolModule[]): string[] {
+  const rows = ['| Toolset | Tools |', '| --- | --- |'];
+  for (const module of modules) {
+    rows.push(`| \`${module.id}\` | every tool of the ${module.title} module |`);
+    for (const area of Object.keys(module.areas ?? {})) {
+      const toolset = `${module.id}.${area}`;
+      const names = module.tools
+        .filter((t) => toolsetsOf(module, t.name).includes(toolset))
+        .map((t) => `\`${t.name}\``);
+      rows.push(`| \`${toolset}\` | ${names.join(', ')} |`);
+    }
+  }
+  return rows;
+}
+
 export function renderToolCatalog(modules: readonly ToolModule[]): string {
+  const registry = new Registry(modules, catalogConfig(modules));
   const out: string[] = [
     '# Tool catalog',
     '',
@@ -61,6 +101,13 @@ export function renderToolCatalog(modules: readonly ToolModule[]): string {
     'Every tool names the permission a caller must hold and its risk level. The risk level picks',
     'the policy rule (`policy.low|moderate|high|critical`: allow, confirm, approve or deny); see',
     '[configuration.md](configuration.md). `tailwarden tools --role ROLE` shows what a role sees.',
+    '',
+    '## Toolsets',
+    '',
+    '`tools.toolsets` exposes whole groups by name (with `tools.enabled` adding single tools);',
+    '`tools.read_only` keeps only the read-only tools of whatever is exposed.',
+    '',
+    ...toolsetRows(modules),
     '',
   ];
   for (const module of modules) {
@@ -73,10 +120,14 @@ export function renderToolCatalog(modules: readonly ToolModule[]): string {
     }
     out.push('');
     for (const tool of module.tools as ToolDefinition[]) {
+      const registered = registry.tools.get(tool.name)!;
       out.push(`### ${tool.name}`, '');
-      out.push(`**${tool.title}** — \`${tool.permission}\`, risk ${tool.risk} (${hints(tool)}).`, '');
+      out.push(
+        `**${tool.title}** — \`${tool.permission}\`, risk ${tool.risk} (${hints(registered.def)}); toolset \`${registered.toolsets.at(-1)}\`.`,
+        '',
+      );
       out.push(tool.description, '');
-      out.push(...parameterRows(tool), '');
+      out.push(...parameterRows(tool, registered.listed.inputSchema), '');
     }
     const prompts = module.prompts ?? [];
     const resources = module.resources ?? [];

@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const formatArg = z
   .enum(['json', 'toon'])
   .default('json')
-  .describe('Text form of the result: "json", or "toon" (compact tables, fewer tokens).');
+  .describe('Result text: json, or toon (compact tables, fewer tokens)');
 
 export type OutputFormat = z.infer<typeof formatArg>;
 
@@ -15,6 +15,23 @@ export function renderText(output: unknown, format: unknown): string {
 }
 
 const isPlain = (v: unknown) => v === null || typeof v !== 'object';
+const isRow = (v: unknown) => !isPlain(v) && !Array.isArray(v);
+
+/**
+ * Results leave out fields that have no value; in a list of rows a field absent
+ * from some rows becomes an empty (null) cell there, so TOON keeps one table.
+ */
+function uniformRows(rows: unknown[]): unknown[] {
+  if (rows.length < 2 || !rows.every(isRow)) return rows;
+  const keys = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row as object)) keys.add(key);
+  if (rows.every((row) => Object.keys(row as object).length === keys.size)) return rows;
+  return rows.map((row) => {
+    const full: Record<string, unknown> = {};
+    for (const key of keys) full[key] = (row as Record<string, unknown>)[key] ?? null;
+    return full;
+  });
+}
 
 /**
  * In a row of a list (an object inside an array), a list of plain values becomes
@@ -25,7 +42,7 @@ const isPlain = (v: unknown) => v === null || typeof v !== 'object';
 function flattenRowLists(value: unknown, inRow = false): unknown {
   if (Array.isArray(value)) {
     if (inRow && value.every(isPlain)) return value.join(' ');
-    return value.map((item) => flattenRowLists(item, !isPlain(item) && !Array.isArray(item)));
+    return uniformRows(value.map((item) => flattenRowLists(item, !isPlain(item) && !Array.isArray(item))));
   }
   if (isPlain(value)) return value;
   const out: Record<string, unknown> = {};

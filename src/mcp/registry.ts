@@ -6,9 +6,11 @@ import { withApprovalArg } from '../policy/approvals/approval-arg.ts';
 import { hiddenBecause } from '../policy/exposure.ts';
 import { isPermission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
+import { listedSchema, nullPruner } from './listed-schema.ts';
 import type { PromptDefinition } from './prompt.ts';
 import type { ResourceDefinition } from './resource.ts';
 import { annotationsOf, RISKS, type ToolAnnotations, type ToolDefinition } from './tool.ts';
+import { areaProblem, toolsetNames, toolsetsOf } from './toolsets.ts';
 
 const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
 
@@ -17,15 +19,19 @@ export interface ListedTool {
   title: string;
   description: string;
   inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown>;
-  annotations: ToolAnnotations & { title: string };
+  /** Only with tools.output_schemas (results carry structuredContent either way). */
+  outputSchema?: Record<string, unknown>;
+  annotations: Partial<ToolAnnotations>;
 }
 
 export interface RegisteredTool {
+  /** The definition as this configuration exposes it (see `exposedDefinition`). */
   def: ToolDefinition;
   moduleId: string;
   annotations: ToolAnnotations;
   listed: ListedTool;
+  /** The module, and its area (`docker.containers`): what tools.toolsets names. */
+  toolsets: readonly string[];
   /** Why configuration hides it; undefined when exposed. */
   hidden: string | undefined;
 }
@@ -40,12 +46,49 @@ export interface RegisteredResource {
   moduleId: string;
 }
 
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  return rest;
+/**
+ * The definition as this configuration exposes it, and the input schema it is
+ * listed with: an argument the configuration does not offer is left out of the
+ * listing and refused (with the reason) by the one input parse in the call
+ * wrapper; null output fields become absent ones, as the listed output schema says.
+ */
+function exposedDefinition(
+  def: ToolDefinition,
+  config: Config,
+): { def: ToolDefinition; listedInput: z.ZodType } {
+  const off = Object.entries(def.conditionalArgs ?? {}).filter(([, arg]) => !arg.available(config));
+  const listedInput =
+    off.length > 0 ? def.input.omit(Object.fromEntries(off.map(([k]) => [k, true]))) : def.input;
+  const input =
+    off.length > 0
+      ? listedInput.extend(
+          Object.fromEntries(off.map(([k, arg]) => [k, z.never({ error: arg.unavailable }).optional()])),
+        )
+      : def.input;
+  const prune = nullPruner(def.output);
+  const output = prune ? (def.output.transform(prune) as unknown as typeof def.output) : def.output;
+  // An offered argument that reaches other machines (a fleet host) makes the tool open-world.
+  const reachesOut = Object.values(def.conditionalArgs ?? {}).some(
+    (a) => a.reachesOut && a.available(config),
+  );
+  const openWorld = def.openWorld || reachesOut || undefined;
+  return { def: { ...def, input, output, ...(openWorld ? { openWorld } : {}) }, listedInput };
+}
+
+/**
+ * The hints as listed: only those that mean something for the tool, with the
+ * spec's defaults (readOnly false, destructive true, idempotent false, openWorld
+ * true) left out where a client reading them naively gets the same answer.
+ * destructive and idempotent mean nothing for a read-only tool; openWorld and a
+ * false destructive are always written, since a missing one reads as false.
+ */
+export function listedAnnotations(a: ToolAnnotations): Partial<ToolAnnotations> {
+  if (a.readOnlyHint) return { readOnlyHint: true, openWorldHint: a.openWorldHint };
+  return {
+    destructiveHint: a.destructiveHint,
+    ...(a.idempotentHint ? { idempotentHint: true } : {}),
+    openWorldHint: a.openWorldHint,
+  };
 }
 
 /** Problems with one tool definition (empty when it is well formed). */
@@ -78,20 +121,28 @@ export class Registry {
       const moduleEnabled = module.enabled(config);
       for (const def of module.tools as ToolDefinition[]) {
         problems.push(...toolDefinitionProblems(def));
+        const areaIssue = areaProblem(module, def.name);
+        if (areaIssue) problems.push(areaIssue);
+        const toolsets = toolsetsOf(module, def.name);
         if (this.tools.has(def.name)) problems.push(`tool ${def.name}: defined twice`);
-        const annotations = annotationsOf(def);
+        const exposed = exposedDefinition(def, config);
+        const annotations = annotationsOf(exposed.def);
         this.tools.set(def.name, {
-          def,
+          def: exposed.def,
           moduleId: module.id,
           annotations,
-          hidden: hiddenBecause({ ...def, annotations, moduleEnabled, moduleId: module.id }, config),
+          toolsets,
+          hidden: hiddenBecause(
+            { ...def, annotations, moduleEnabled, moduleId: module.id, toolsets },
+            config,
+          ),
           listed: {
             name: def.name,
             title: def.title,
             description: def.description,
-            inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
-            outputSchema: jsonSchemaOf(def.output, 'output'),
-            annotations: { title: def.title, ...annotations },
+            inputSchema: withApprovalArg(listedSchema(exposed.listedInput, 'input'), def, config),
+            ...(config.tools.output_schemas ? { outputSchema: listedSchema(def.output, 'output') } : {}),
+            annotations: listedAnnotations(annotations),
           },
         });
       }
@@ -106,6 +157,13 @@ export class Registry {
     }
     for (const name of config.tools.disabled) {
       if (!this.tools.has(name)) problems.push(`tools.disabled names an unknown tool "${name}"`);
+    }
+    const toolsets = toolsetNames(modules);
+    for (const name of config.tools.toolsets) {
+      if (!toolsets.includes(name))
+        problems.push(
+          `tools.toolsets names an unknown toolset "${name}".${didYouMean(name, toolsets)} Toolsets: ${toolsets.join(', ')}`,
+        );
     }
     if (problems.length > 0) throw new Error(`tool registry is invalid:\n  - ${problems.join('\n  - ')}`);
   }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
+import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Permission } from '../policy/permissions.ts';
 
@@ -43,6 +44,17 @@ export interface ToolContext {
   sample(request: SampleRequest): Promise<string | undefined>;
 }
 
+/** An argument that exists only under some configuration (listed and accepted only then). */
+export interface ConditionalArg {
+  available: (config: Config) => boolean;
+  /** When it is offered, in a few words (for docs/tools.md). */
+  when: string;
+  /** Why it is refused otherwise, and how to make it available. */
+  unavailable: string;
+  /** With it the call may reach other machines (openWorldHint), so only where it is offered. */
+  reachesOut?: boolean;
+}
+
 export interface ToolAnnotations {
   readOnlyHint: boolean;
   destructiveHint: boolean;
@@ -78,6 +90,12 @@ export interface ToolDefinition<
   idempotent?: boolean;
   /** Reaches beyond this host and its engines (the internet, other hosts). Default false. */
   openWorld?: boolean;
+  /**
+   * Input keys that only some configurations offer (e.g. a fleet `host` only with SSH
+   * hosts that run Docker). Otherwise they are not listed, and a call that sends one is
+   * refused with `unavailable` rather than quietly run without it.
+   */
+  conditionalArgs?: Readonly<Record<string, ConditionalArg>>;
   /** Argument keys that are secrets (redacted from the audit log beside the generic secret names). */
   sensitive?: readonly string[];
   /** One sentence, in plain words, of what this call will do — shown in confirmations and approvals. */

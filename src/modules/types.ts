@@ -37,6 +37,12 @@ export interface ToolModule<X = unknown> {
   enabled(config: Config): boolean;
   // biome-ignore lint/suspicious/noExplicitAny: a module's tools have many input and output shapes
   tools: readonly ToolDefinition<any, any, X>[];
+  /**
+   * Named areas of the module, each a toolset `<module>.<area>` that tools.toolsets can
+   * expose: area → tool-name prefixes (a name, or a name followed by "_"). Every tool
+   * of a module that declares areas falls in exactly one.
+   */
+  areas?: Readonly<Record<string, readonly string[]>>;
   prompts?: readonly PromptDefinition[];
   resources?: readonly ResourceDefinition<X>[];
   start(deps: ModuleDeps): ModuleRuntime<X> | Promise<ModuleRuntime<X>>;

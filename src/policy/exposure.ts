@@ -7,6 +7,8 @@ export interface ExposureInput {
   annotations: ToolAnnotations;
   moduleEnabled: boolean;
   moduleId: string;
+  /** The toolsets it belongs to (its module, and the module's area). */
+  toolsets?: readonly string[];
 }
 
 /**
@@ -24,8 +26,13 @@ export function hiddenBecause(tool: ExposureInput, config: Pick<Config, 'tools'>
     return 'destructive tools are disabled (tools.disable_destructive)';
   }
   if (tools.disabled.includes(tool.name)) return 'it is disabled by configuration (tools.disabled)';
-  if (tools.enabled.length > 0 && !tools.enabled.includes(tool.name)) {
-    return 'it is not in the enabled tool list (tools.enabled)';
+  const chosen = tools.enabled.length > 0 || tools.toolsets.length > 0;
+  if (
+    chosen &&
+    !tools.enabled.includes(tool.name) &&
+    !tool.toolsets?.some((t) => tools.toolsets.includes(t))
+  ) {
+    return 'it is in neither tools.enabled nor tools.toolsets';
   }
   return undefined;
 }

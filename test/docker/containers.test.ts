@@ -92,6 +92,29 @@ describe('docker containers on a real engine', () => {
     expect(info.command).toEqual(['sh', '-c', SCRIPT]);
   });
 
+  it("leaves out the engine's zero times instead of passing them on", async () => {
+    // Never started: Docker says 0001-01-01T00:00:00Z for both; running: the last stop time is stale.
+    const never = await h.ok('docker_container_inspect', { container: `${prefix}-stopped` });
+    expect(never.state.running).toBe(false);
+    expect(never.state).not.toHaveProperty('started_at');
+    expect(never.state).not.toHaveProperty('finished_at');
+    const running = await h.ok('docker_container_inspect', { container: `${prefix}-web` });
+    expect(Date.parse(running.state.started_at)).toBeGreaterThan(Date.parse('2020-01-01'));
+    expect(running.state).not.toHaveProperty('finished_at');
+    expect(JSON.stringify([never, running])).not.toContain('0001-01-01');
+  });
+
+  it('neither lists nor quietly ignores a fleet host when no fleet host runs Docker', async () => {
+    const listed = (await h.client.listTools()).tools.find((t) => t.name === 'docker_container_list')!;
+    expect(Object.keys(listed.inputSchema.properties!)).not.toContain('host');
+    expect(listed.annotations?.openWorldHint).toBe(false);
+    const refused = await h.call('docker_container_list', { host: 'nas' });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toMatch(
+      /ERR_INPUT_REJECTED.*host: Docker on another host goes over SSH.*add the host with docker: true; leave out host/,
+    );
+  });
+
   it('answers an unknown name with close suggestions', async () => {
     const result = await h.call('docker_container_inspect', { container: `${prefix}-wbe` });
     expect(result.isError).toBe(true);
@@ -151,10 +174,19 @@ describe('docker containers on a real engine', () => {
       since: '2999-01-01T00:00:00Z',
     });
     expect(future.count).toBe(0);
-    const recent = await h.ok('docker_container_logs', { container: `${prefix}-web`, since: '1h' });
-    expect(recent.count).toBe(9);
-    const bad = await h.call('docker_container_logs', { container: `${prefix}-web`, since: 'yesterday' });
-    expect(bad.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*15m/);
+    // The gateway's one time grammar (util/when.ts), as every tool takes it.
+    for (const since of ['1h', '1h ago', 'today', 'yesterday 00:00']) {
+      const recent = await h.ok('docker_container_logs', { container: `${prefix}-web`, since });
+      expect(recent.count, `since ${since}`).toBe(9);
+    }
+    const window = await h.ok('docker_container_logs', {
+      container: `${prefix}-web`,
+      since: '2h ago',
+      until: 'in 1h',
+    });
+    expect(window.count).toBe(9);
+    const bad = await h.call('docker_container_logs', { container: `${prefix}-web`, since: 'last tuesday' });
+    expect(bad.content[0]!.text).toMatch(/ERR_INPUT_REJECTED.*since: not a time; use .*2h ago/);
 
     const tty = await h.ok('docker_container_logs', { container: `${prefix}-tty` });
     expect(tty.lines).toEqual([{ stream: 'stdout', text: 'tty line' }]);
@@ -166,6 +198,9 @@ describe('docker containers on a real engine', () => {
       // stdout only: the engine does not promise the order of lines across stdout and stderr.
       const logs = await small.ok('docker_container_logs', { container: `${prefix}-web`, stream: 'stdout' });
       expect(logs.truncated).toBe(true);
+      expect(logs.note).toMatch(
+        /logs_max_bytes \(30 bytes\); narrow with since\/until, grep or a smaller tail/,
+      );
       expect(logs.lines.at(-1).text).toBe('last line');
       expect(logs.lines.map((l: { text: string }) => l.text).join('\n').length).toBeLessThanOrEqual(30);
     } finally {
@@ -177,7 +212,13 @@ describe('docker containers on a real engine', () => {
     const result = await h.ok('docker_container_logs_analyze', { container: `${prefix}-web`, grep: 'error' });
     expect(result).toMatchObject({ lines_analyzed: 1, analysis: { total_lines: 1 } });
     expect(result.analysis.by_severity.error).toBe(1);
-    expect(result.analysis.top_messages[0].example).toContain('lost connection');
+    expect(result.analysis.top_messages[0].example).toBe('ERROR: lost connection'); // no timestamp in it
+    // The engine's timestamps are always read for the analysis, so its time part is filled.
+    expect(result.analysis.lines_with_time).toBe(1);
+    expect(Date.parse(result.analysis.first)).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(result.analysis.histogram.buckets.length).toBeGreaterThan(0);
+    const listed = (await h.client.listTools()).tools.find((t) => t.name === 'docker_container_logs_analyze');
+    expect(Object.keys(listed!.inputSchema.properties!)).not.toContain('timestamps');
   });
 
   it('stops, starts, restarts, pauses and unpauses, reporting the state after each', async () => {

@@ -54,11 +54,32 @@ describe('tool registry invariants (every shipped tool)', () => {
 });
 
 /** Every module switched on, so the snapshots cover modules that are off by default. */
-function everyModuleOn() {
+function everyModuleOn(extra: { tools?: object; ssh?: object } = {}) {
   const base = configFrom({});
   const modules: Record<string, unknown> = {};
-  for (const id of Object.keys(base.modules)) modules[id] = { enabled: true };
-  return configFrom({ modules });
+  for (const id of Object.keys(base.modules))
+    modules[id] = { enabled: true, ...(id === 'ssh' ? extra.ssh : {}) };
+  return configFrom({ modules, tools: extra.tools ?? {} });
+}
+
+const principalFor = (config: ReturnType<typeof configFrom>, role: string) => ({
+  id: `test:${role}`,
+  kind: 'token' as const,
+  name: role,
+  roles: [role],
+  permissions: permissionsFor(config, [role]),
+});
+
+/** Every node of a JSON Schema, with its path. */
+function* nodes(schema: unknown, path = ''): Generator<[string, Record<string, unknown>]> {
+  if (Array.isArray(schema)) {
+    for (const [i, item] of schema.entries()) yield* nodes(item, `${path}/${i}`);
+  } else if (schema !== null && typeof schema === 'object') {
+    yield [path, schema as Record<string, unknown>];
+    for (const [key, value] of Object.entries(schema)) {
+      if (key !== 'default' && key !== 'enum' && key !== 'const') yield* nodes(value, `${path}/${key}`);
+    }
+  }
 }
 
 describe('tools/list per role, every module on (committed snapshots; update with `npx vitest -u` and review)', () => {
@@ -77,6 +98,63 @@ describe('tools/list per role, every module on (committed snapshots; update with
     await expect(`${JSON.stringify(listed, null, 2)}\n`).toMatchFileSnapshot(
       `../__snapshots__/tools-list.${role}.snap.json`,
     );
+  });
+
+  it('admin with tools.output_schemas: the output schemas too', async () => {
+    const withOutputs = everyModuleOn({ tools: { output_schemas: true } });
+    const listed = new Registry(allModules, withOutputs).listTools(principalFor(withOutputs, 'admin'));
+    expect(listed.every((t) => t.outputSchema?.type === 'object')).toBe(true);
+    await expect(`${JSON.stringify(listed, null, 2)}\n`).toMatchFileSnapshot(
+      '../__snapshots__/tools-list.admin.output-schemas.snap.json',
+    );
+  });
+
+  it('lists compact schemas: no $schema, safe-integer bounds, string-key noise or nullable output types', () => {
+    const withOutputs = everyModuleOn({ tools: { output_schemas: true } });
+    const listed = new Registry(allModules, withOutputs).listTools(principalFor(withOutputs, 'admin'));
+    const noise: string[] = [];
+    for (const tool of listed) {
+      for (const [io, schema] of [
+        ['in', tool.inputSchema],
+        ['out', tool.outputSchema],
+      ] as const) {
+        for (const [path, node] of nodes(schema)) {
+          const where = `${tool.name} ${io}${path}`;
+          if ('$schema' in node) noise.push(`${where}: $schema`);
+          if (node.maximum === Number.MAX_SAFE_INTEGER || node.minimum === Number.MIN_SAFE_INTEGER)
+            noise.push(`${where}: safe-integer bound`);
+          if (JSON.stringify(node.propertyNames) === '{"type":"string"}')
+            noise.push(`${where}: propertyNames`);
+          if (io === 'out' && Array.isArray(node.type))
+            noise.push(`${where}: type ${JSON.stringify(node.type)}`);
+          if (io === 'out' && Array.isArray(node.anyOf) && node.anyOf.some((b) => b?.type === 'null'))
+            noise.push(`${where}: anyOf with null`);
+          if (io === 'out' && typeof node.description === 'string' && /\bnull\b/.test(node.description))
+            noise.push(`${where}: description speaks of null, which results never carry`);
+        }
+      }
+    }
+    expect(noise).toEqual([]);
+  });
+
+  it('lists the fleet host argument of Docker tools only when a fleet host runs Docker', () => {
+    const plain = new Registry(allModules, everyModuleOn()).tools.get('docker_container_list')!;
+    expect(Object.keys(plain.listed.inputSchema.properties as object)).not.toContain('host');
+    const refused = plain.def.input.safeParse({ host: 'nas' });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(
+      /enable modules.ssh and add the host with docker: true/,
+    );
+    expect(plain.def.input.safeParse({}).success).toBe(true);
+    expect(plain.annotations.openWorldHint).toBe(false); // this engine only
+
+    const fleet = everyModuleOn({
+      ssh: { hosts: [{ name: 'nas', address: 'nas.example', key_file: '/dev/null', docker: true }] },
+    });
+    const offered = new Registry(allModules, fleet).tools.get('docker_container_list')!;
+    expect(Object.keys(offered.listed.inputSchema.properties as object)).toContain('host');
+    expect(offered.def.input.safeParse({ host: 'nas' }).success).toBe(true);
+    expect(offered.annotations.openWorldHint).toBe(true); // may reach another machine of the fleet
   });
 
   it('read_only shows only read-only low-risk tools', () => {

@@ -89,12 +89,12 @@ describe('SSH tools over MCP', () => {
 
   it('lists hosts with their pin state and catalog commands with the tool that runs them', async () => {
     const hosts = (await call(viewer, 'ssh_hosts_list')).structuredContent as {
-      hosts: { name: string; pinned: boolean; pin_source: string | null }[];
+      hosts: { name: string; pinned: boolean; pin_source?: string }[];
     };
-    expect(hosts.hosts.map((h) => [h.name, h.pinned, h.pin_source])).toEqual([
+    expect(hosts.hosts.map((h) => [h.name, h.pinned, h.pin_source ?? 'none'])).toEqual([
       ['alpha', true, 'config'],
       ['dead', true, 'config'],
-      ['fresh', false, null],
+      ['fresh', false, 'none'], // not pinned: no source (absent, not null)
     ]);
     const commands = (await call(viewer, 'ssh_commands_list')).structuredContent as {
       commands: { name: string; tool: string; parameters: Record<string, unknown> }[];

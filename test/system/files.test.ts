@@ -68,7 +68,7 @@ describe('files_* tools under configured roots', () => {
   it('reads, stats and tails text files', async () => {
     const read = await ok(client, 'files_read', { path: join(root, 'app.log') });
     expect(read.content).toBe('line one\nERROR disk on fire\nline three\n');
-    expect(read.next_offset).toBeNull();
+    expect(read).not.toHaveProperty('next_offset'); // the whole file was read
     const slice = await ok(client, 'files_read', { path: join(root, 'app.log'), offset: 9, length: 5 });
     expect(slice.content).toBe('ERROR');
     expect(slice.next_offset).toBe(14);
@@ -143,11 +143,36 @@ describe('files_* tools under configured roots', () => {
       'ERR_INPUT_REJECTED',
     );
     const first = await ok(client, 'files_read', { path: join(root, 'big.log') });
-    expect(first.content.length).toBe(64 * 1024);
-    expect(first.next_offset).toBe(64 * 1024);
+    // At most the default slice, ending at a line break so the next slice starts on a line.
+    expect(first.content.length).toBeLessThanOrEqual(64 * 1024);
+    expect(first.content.length).toBeGreaterThan(60 * 1024);
+    expect(first.content.endsWith('\n')).toBe(true);
+    expect(first.next_offset).toBe(Buffer.byteLength(first.content));
+    expect(first.note).toContain(`"offset": ${first.next_offset}`);
     const second = await ok(client, 'files_read', { path: join(root, 'big.log'), offset: first.next_offset });
-    expect(second.offset).toBe(64 * 1024);
-    expect(second.content.startsWith(first.content.slice(-3))).toBe(false);
+    expect(second.offset).toBe(first.next_offset);
+    expect(second.content).toMatch(/^line \d+\n/);
+    const lastBefore = Number(/line (\d+)\n$/.exec(first.content)![1]);
+    expect(second.content.startsWith(`line ${lastBefore + 1}\n`)).toBe(true);
+  });
+
+  it('reads 64 KiB by default even where the cap allows more, and more when asked', async () => {
+    const roomy = await startTestGateway({
+      modules: [systemModule as ToolModule],
+      config: { modules: { system: { file_roots: [root] } } }, // file_read_max: 1 MiB
+    });
+    try {
+      const reader = await roomy.client(await roomy.token({ permissions: ['files:read'] }));
+      const slice = await ok(reader, 'files_read', { path: join(root, 'big.log') });
+      expect(slice.content.length).toBeLessThanOrEqual(64 * 1024);
+      expect(slice.note).toMatch(
+        /more bytes; continue with files_read .*"offset": \d+.*length up to 1048576/,
+      );
+      const more = await ok(reader, 'files_read', { path: join(root, 'big.log'), length: 500_000 });
+      expect(more.content.length).toBeGreaterThan(400_000);
+    } finally {
+      await roomy.close();
+    }
   });
 
   it('searches a tree, skipping binary, deny-listed and symlinked files', async () => {
@@ -155,6 +180,13 @@ describe('files_* tools under configured roots', () => {
     const hits = out.matches.map((m: { path: string; line: number }) => `${m.path}:${m.line}`).sort();
     expect(hits).toEqual([`${join(root, 'app.log')}:2`, `${join(root, 'sub', 'nested.log')}:2`]);
     expect(out.skipped).toBeGreaterThan(0);
+    // Which were skipped and why; deny-listed names are only counted, as in files_list.
+    expect(out.skipped_reasons).toMatchObject({ symlink: 5 });
+    expect(out.skipped_reasons['deny-listed']).toBeGreaterThan(0);
+    expect(out.skipped_files).toContainEqual({ path: join(root, 'link-out.log'), reason: 'symlink' });
+    expect(JSON.stringify(out.skipped_files)).not.toMatch(/\.env|server\.key|authorized_keys/);
+    const binary = await ok(client, 'files_search', { path: root, pattern: 'ERROR', name: '*.bin' });
+    expect(binary.skipped_files).toContainEqual({ path: join(root, 'binary.bin'), reason: 'binary' });
     const all = await ok(client, 'files_search', { path: root, pattern: 'ERROR', ignore_case: false });
     const paths = all.matches.map((m: { path: string }) => m.path);
     expect(paths.some((p: string) => /outside|logsX|\.env|server\.key|token|binary/.test(p))).toBe(false);

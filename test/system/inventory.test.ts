@@ -74,7 +74,8 @@ describe('inventory', () => {
     await fails(viewer, 'inventory_annotate', { id, note: 'x' }, 'ERR_PERMISSION_DENIED');
     await fails(admin, 'inventory_annotate', { id: 'container:nope', note: 'x' }, 'ERR_NOT_FOUND');
     const annotated = await ok(admin, 'inventory_annotate', { id, app: 'Sleeper', note: 'test box' });
-    expect(annotated).toMatchObject({ app: 'Sleeper', detected_app: null, note: 'test box' });
+    expect(annotated).toMatchObject({ app: 'Sleeper', note: 'test box' });
+    expect(annotated).not.toHaveProperty('detected_app');
     const rescanned = await ok(viewer, 'inventory_scan', {});
     expect(rescanned.items.find((i: { id: string }) => i.id === id)).toMatchObject({
       app: 'Sleeper',

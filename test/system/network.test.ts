@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/config/load.ts';
@@ -189,12 +189,18 @@ describe('net_* tools', () => {
 
   it('checks TCP ports and pings over TCP when ICMP ping is unavailable', async () => {
     const open = await ok(client, 'net_tcp_check', { host: 'home.tw.test', port: httpPort });
-    expect(open).toMatchObject({ address: '127.0.0.1', open: true, error: null });
+    expect(open).toMatchObject({ address: '127.0.0.1', open: true });
+    expect(open).not.toHaveProperty('error'); // absent, not null, as the listed schema says
     const closed = await ok(client, 'net_tcp_check', { host: '127.0.0.1', port: 1 });
     expect(closed).toMatchObject({ open: false, error: 'ECONNREFUSED' });
     const ping = await ok(client, 'net_ping', { host: '127.0.0.1', count: 2, tcp_port: httpPort });
-    expect(ping.received).toBe(2);
+    expect(ping).toMatchObject({ method: 'tcp', alive: true, received: 2 });
     expect(ping.rtt_ms).toHaveLength(2);
+    // A refused connection (RST) is the host's answer: it is up, the port is closed.
+    const refused = await ok(client, 'net_ping', { host: '127.0.0.1', count: 2, tcp_port: 1 });
+    expect(refused).toMatchObject({ method: 'tcp', alive: true, sent: 2, received: 2 });
+    expect(refused).not.toHaveProperty('error');
+    expect(refused.note).toMatch(/No usable ping here .*port 1 instead.*answered \(refused\).*port closed/);
   });
 
   it('reads the TLS certificate of a local HTTPS server', async () => {
@@ -244,6 +250,7 @@ describe('net_* tools', () => {
   it('looks up DNS records', async () => {
     expect(await ok(client, 'net_dns_lookup', { name: 'nas.tw.test' })).toMatchObject({
       records: ['100.64.0.7'],
+      resolver: `DNS ${dns.address}`,
     });
     expect(await ok(client, 'net_dns_lookup', { name: 'home.tw.test', type: 'TXT' })).toMatchObject({
       records: ['v=tw1'],
@@ -258,6 +265,25 @@ describe('net_* tools', () => {
       local_address: '127.0.0.1',
       local_port: httpPort,
       pid: process.pid,
+      // The executable, as ps shows it, not the main thread's name that ss reports.
+      process: basename(process.argv0.split(' ')[0]!),
     });
+    if (out.sockets[0].thread_name) expect(out.sockets[0].thread_name).not.toBe(out.sockets[0].process);
+  });
+
+  it('resolves A and AAAA the way programs on this host do (/etc/hosts first) without net_dns_servers', async () => {
+    const plain = await startTestGateway({ modules: [systemModule as ToolModule] });
+    try {
+      const caller = await plain.client(await plain.token({ permissions: ['network:diag'] }));
+      const local = await ok(caller, 'net_dns_lookup', { name: 'localhost' });
+      expect(local).toEqual({
+        name: 'localhost',
+        type: 'A',
+        records: ['127.0.0.1'],
+        resolver: 'system (getaddrinfo: /etc/hosts, then DNS)',
+      });
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -56,6 +56,13 @@ describe('logs on a host without journald', () => {
     expect(out.entries.every((e: { message: string }) => e.message.startsWith('Failed password'))).toBe(true);
   });
 
+  it('applies the time window to the syslog lines too', async () => {
+    const all = await ok(client, 'system_logs_query', { since: '2000-01-01', lines: 50 });
+    expect(all.entries).toHaveLength(14);
+    const none = await ok(client, 'system_logs_query', { until: '2000-01-01', lines: 50 });
+    expect(none.entries).toEqual([]);
+  });
+
   it('analyzes the syslog file', async () => {
     const { source, analysis } = await ok(client, 'system_logs_analyze', {});
     expect(source).toBe('/var/log/syslog');

@@ -2,19 +2,17 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import type { ToolContext } from '../../mcp/tool.ts';
+import { parseWhen, whenArg } from '../../util/when.ts';
+import { analysisSchema } from '../system/logs.ts';
 import { analyzeLogLinesInSlices } from '../system/logs-analyzer.ts';
 import { type DockerContext, dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
-import { capLines, demuxLogs, type LogLine, parseLogTime } from './logs.ts';
+import { capLines, demuxLogs, type LogLine, logsCutNote, splitTimestamp } from './logs.ts';
 
 export const logWindow = {
   tail: z.number().int().min(1).max(10_000).default(200).describe('How many of the newest lines to read'),
-  since: z
-    .string()
-    .max(40)
-    .optional()
-    .describe('Only lines after this: a date (ISO 8601) or an age ("15m", "2h")'),
-  until: z.string().max(40).optional().describe('Only lines before this: a date or an age'),
+  since: whenArg('Only lines after this').optional(),
+  until: whenArg('Only lines before this').optional(),
   grep: z
     .string()
     .min(1)
@@ -26,6 +24,9 @@ export const logWindow = {
 };
 
 const logWindowSchema = z.object(logWindow);
+
+/** The window options of the analyzer: it always reads the engine's timestamps (its time analysis needs them). */
+const { timestamps: _alwaysOn, ...analyzeWindow } = logWindow;
 export type LogWindow = z.output<typeof logWindowSchema>;
 
 export interface ContainerLogs {
@@ -45,8 +46,11 @@ export async function readContainerLogs(
 ): Promise<ContainerLogs> {
   const info = await inspectContainer(ctx, ref);
   const name = containerName(info.Name);
-  const since = window.since ? parseLogTime(window.since, 'since') : undefined;
-  const until = window.until ? parseLogTime(window.until, 'until') : undefined;
+  const now = new Date();
+  const unixSeconds = (text: string, field: string) =>
+    Math.floor(parseWhen(text, now, field).getTime() / 1000);
+  const since = window.since ? unixSeconds(window.since, 'since') : undefined;
+  const until = window.until ? unixSeconds(window.until, 'until') : undefined;
   if (since !== undefined && until !== undefined && since > until) {
     throw new GatewayError('ERR_INPUT_REJECTED', `since (${window.since}) is after until (${window.until}).`);
   }
@@ -64,7 +68,9 @@ export async function readContainerLogs(
   );
   const all = demuxLogs(Buffer.isBuffer(body) ? body : Buffer.from(String(body)), Boolean(info.Config.Tty));
   const needle = window.grep?.toLowerCase();
-  const matching = needle ? all.filter((l) => l.text.toLowerCase().includes(needle)) : all;
+  // The engine's timestamp prefix is not part of what a grep looks for.
+  const message = window.timestamps ? (l: LogLine) => splitTimestamp(l.text).text : (l: LogLine) => l.text;
+  const matching = needle ? all.filter((l) => message(l).toLowerCase().includes(needle)) : all;
   const capped = capLines(matching, ctx.docker.config.logs_max_bytes);
   return {
     id: info.Id.slice(0, 12),
@@ -93,6 +99,7 @@ export const containerLogs = dockerTool({
     count: z.number().int(),
     scanned: z.number().int().describe('Lines read before the grep filter'),
     truncated: z.boolean().describe('True when older matching lines were dropped to fit the size cap'),
+    note: z.string().optional().describe('How to read what was dropped'),
   }),
   handler: async ({ container, format: _format, ...window }, ctx) => {
     const logs = await readContainerLogs(ctx, container, window);
@@ -102,6 +109,7 @@ export const containerLogs = dockerTool({
       count: logs.lines.length,
       scanned: logs.scanned,
       truncated: logs.truncated,
+      ...(logs.truncated ? { note: logsCutNote(ctx.docker.config.logs_max_bytes) } : {}),
     };
   },
 });
@@ -110,31 +118,34 @@ export const containerLogsAnalyze = dockerTool({
   name: 'docker_container_logs_analyze',
   title: 'Docker: Analyze container logs',
   description:
-    "Read a container's recent logs (same window options as docker_container_logs) and summarise them with the gateway's log analyzer (the one system_logs_analyze uses): counts by severity, top repeated messages with variables normalised, first and last occurrence, a time histogram, and likely causes for well-known patterns.",
+    "Read a container's recent logs (same window options as docker_container_logs, with the engine's timestamps) and summarise them with the gateway's log analyzer (the one system_logs_analyze uses): counts by severity, top repeated messages with variables normalised, first and last occurrence, a time histogram, and likely causes for well-known patterns.",
   permission: 'docker:read',
   risk: 'low',
   input: z.object({
     container: z.string().min(1).max(200).describe('Container id or name'),
-    ...logWindow,
+    ...analyzeWindow,
     tail: logWindow.tail.default(2000),
   }),
   output: z.object({
     container: z.string(),
     lines_analyzed: z.number().int(),
     truncated: z.boolean(),
-    analysis: z.record(z.string(), z.unknown()),
+    analysis: analysisSchema,
   }),
   handler: async ({ container, ...window }, ctx) => {
-    const logs = await readContainerLogs(ctx, container, window);
+    const logs = await readContainerLogs(ctx, container, { ...window, timestamps: true });
     const analysis = await analyzeLogLinesInSlices(
-      logs.lines.map((l) => l.text),
+      logs.lines.map((l) => {
+        const { time, text } = splitTimestamp(l.text);
+        return { message: text, ...(time !== undefined ? { time } : {}) };
+      }),
       { signal: ctx.signal },
     );
     return {
       container: logs.name,
       lines_analyzed: logs.lines.length,
       truncated: logs.truncated,
-      analysis: analysis as unknown as Record<string, unknown>,
+      analysis,
     };
   },
 });

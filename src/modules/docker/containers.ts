@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
+import { knownTime } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
 import { maskEnv } from './mask.ts';
@@ -118,8 +119,8 @@ export const containerInspect = dockerTool({
       restarting: z.boolean(),
       exit_code: z.number().int(),
       error: z.string(),
-      started_at: z.string(),
-      finished_at: z.string(),
+      started_at: z.string().nullable().describe('Absent when it never started'),
+      finished_at: z.string().nullable().describe('Absent when it has not stopped since it started'),
       health: z.string(),
       oom_killed: z.boolean(),
     }),
@@ -159,8 +160,9 @@ export const containerInspect = dockerTool({
         restarting: info.State.Restarting,
         exit_code: info.State.ExitCode,
         error: info.State.Error ?? '',
-        started_at: info.State.StartedAt,
-        finished_at: info.State.FinishedAt,
+        started_at: knownTime(info.State.StartedAt),
+        // Docker keeps the last stop time while a container runs again; it answers no question then.
+        finished_at: info.State.Running ? null : knownTime(info.State.FinishedAt),
         health: info.State.Health?.Status ?? '',
         oom_killed: info.State.OOMKilled,
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
+import { knownNumber } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
 import { engineCall, inspectImage } from './engine.ts';
 import { maskEnv } from './mask.ts';
@@ -12,7 +13,11 @@ const imageRow = z.object({
   tags: z.array(z.string()),
   size_bytes: z.number(),
   created: z.string(),
-  containers: z.number().int().describe('Containers using it (-1 when the engine does not say)'),
+  containers: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Containers using it (absent when the engine does not say)'),
   dangling: z.boolean(),
 });
 
@@ -47,7 +52,7 @@ export const imageList = dockerTool({
           tags,
           size_bytes: i.Size,
           created: new Date(i.Created * 1000).toISOString(),
-          containers: i.Containers,
+          containers: knownNumber(i.Containers),
           dangling: tags.length === 0,
         };
       })

@@ -58,6 +58,13 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
   title: 'Docker',
   enabled: (config) => config.modules.docker.enabled,
   tools: dockerTools,
+  areas: {
+    containers: ['docker_container'],
+    images: ['docker_image'],
+    networks: ['docker_network'],
+    volumes: ['docker_volume'],
+    stacks: ['docker_stack'],
+  },
   start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.

@@ -1,6 +1,3 @@
-import { parseDuration } from '../../config/fields.ts';
-import { GatewayError } from '../../errors.ts';
-
 export type LogStream = 'stdout' | 'stderr';
 
 export interface LogLine {
@@ -41,23 +38,19 @@ function splitLines(text: string, stream: LogStream): LogLine[] {
   return parts.map((part) => ({ stream, text: part.replace(/\r$/, '') }));
 }
 
-/**
- * `since`/`until` as the caller writes them: an ISO date ("2025-01-31T10:00:00Z"),
- * or an age ("15m", "2h", "1d" — that long ago). Returns unix seconds.
- */
-export function parseLogTime(value: string, field: string, now = Date.now()): number {
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(trimmed)) {
-    return Math.floor((now - parseDuration(trimmed)) / 1000);
-  }
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) {
-    throw new GatewayError(
-      'ERR_INPUT_REJECTED',
-      `${field} "${value}" is neither a date (2025-01-31T10:00:00Z) nor an age (15m, 2h, 1d).`,
-    );
-  }
-  return Math.floor(date / 1000);
+const ENGINE_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) /;
+
+/** A line read with `timestamps: true`: the engine's RFC 3339 time (epoch ms) and the text after it. */
+export function splitTimestamp(text: string): { time?: number; text: string } {
+  const match = ENGINE_TIMESTAMP.exec(text);
+  if (!match) return { text };
+  const time = Date.parse(match[1]!);
+  return Number.isNaN(time) ? { text } : { time, text: text.slice(match[0].length) };
+}
+
+/** What a log answer cut to modules.docker.logs_max_bytes says about reading the rest. */
+export function logsCutNote(maxBytes: number): string {
+  return `Older lines were dropped to stay under modules.docker.logs_max_bytes (${maxBytes} bytes); narrow with since/until, grep or a smaller tail.`;
 }
 
 /** Keep the newest lines that fit in `maxBytes`; say whether anything was dropped. */

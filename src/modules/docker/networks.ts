@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
+import { knownTime } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
 import { containerName, engineCall, inspectNetwork, inspectVolume } from './engine.ts';
 
@@ -70,7 +71,7 @@ export const networkInspect = dockerTool({
     driver: z.string(),
     scope: z.string(),
     internal: z.boolean(),
-    created: z.string(),
+    created: z.string().nullable(),
     ipam: z.array(z.object({ subnet: z.string(), gateway: z.string() })),
     containers: z.array(z.object({ name: z.string(), address: z.string() })),
     labels: z.record(z.string(), z.string()),
@@ -83,7 +84,7 @@ export const networkInspect = dockerTool({
       driver: n.Driver,
       scope: n.Scope,
       internal: Boolean(n.Internal),
-      created: n.Created ?? '',
+      created: knownTime(n.Created),
       ipam: (n.IPAM?.Config ?? []).map((c) => ({ subnet: c.Subnet ?? '', gateway: c.Gateway ?? '' })),
       containers: Object.values(n.Containers ?? {}).map((c) => ({
         name: containerName(c.Name),
@@ -151,7 +152,7 @@ export const volumeInspect = dockerTool({
     name: z.string(),
     driver: z.string(),
     mountpoint: z.string(),
-    created: z.string(),
+    created: z.string().nullable(),
     scope: z.string(),
     labels: z.record(z.string(), z.string()),
     options: z.record(z.string(), z.string()),
@@ -166,7 +167,7 @@ export const volumeInspect = dockerTool({
       name: v.Name,
       driver: v.Driver,
       mountpoint: v.Mountpoint,
-      created: v.CreatedAt ?? '',
+      created: knownTime(v.CreatedAt),
       scope: v.Scope ?? '',
       labels: v.Labels ?? {},
       options: v.Options ?? {},

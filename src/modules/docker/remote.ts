@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
-import type { ToolDefinition } from '../../mcp/tool.ts';
+import type { ConditionalArg, ToolDefinition } from '../../mcp/tool.ts';
 import type { SshContext } from '../ssh/context.ts';
 import { dockerForHost } from '../ssh/docker.ts';
 import type { DockerContext } from './context.ts';
@@ -38,9 +38,16 @@ const hostArg = z
   .max(100)
   .regex(/^[A-Za-z0-9][\w.-]*$/, 'a host name from modules.ssh.hosts')
   .optional()
-  .describe(
-    'A fleet host (modules.ssh.hosts, with docker: true) whose engine to use; default: the local one',
-  );
+  .describe('Fleet host (from ssh_hosts_list) whose Docker engine to use; default: this one');
+
+/** `host` is offered only where it can work: the ssh module on, with a host marked docker: true. */
+const fleetHost: ConditionalArg = {
+  available: (config) => config.modules.ssh.enabled && config.modules.ssh.hosts.some((h) => h.docker),
+  when: 'with the ssh module on and a host with docker: true',
+  reachesOut: true,
+  unavailable:
+    'Docker on another host goes over SSH, and no such host is set up: enable modules.ssh and add the host with docker: true; leave out host for this engine.',
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: wraps docker tools of every input and output shape
 type DockerTool = ToolDefinition<any, any, DockerContext>;
@@ -49,9 +56,8 @@ type DockerTool = ToolDefinition<any, any, DockerContext>;
 export function withHostOption(tool: DockerTool): DockerTool {
   return {
     ...tool,
-    // With `host` the call reaches another machine of the fleet.
-    openWorld: true,
     input: tool.input.extend({ host: hostArg }),
+    conditionalArgs: { ...tool.conditionalArgs, host: fleetHost },
     summarize: tool.summarize
       ? ({ host, ...args }) => `${tool.summarize!(args)}${host ? ` (on host ${host})` : ''}`
       : undefined,

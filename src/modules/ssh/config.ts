@@ -76,8 +76,9 @@ export const sshConfig = section(
     down_retry: duration('30s', {
       description: 'After a failed connection the host fails fast for this long before it is tried again.',
     }),
-    output_cap: bytes('1MiB', {
-      description: 'Largest output (stdout + stderr) kept from one command; more is cut off and flagged.',
+    output_cap: bytes('256KiB', {
+      description:
+        "Largest output (stdout + stderr) kept from one command; more is cut off and flagged. The default matches the gateway's other output caps: what a model's context can take.",
     }),
     fleet_timeout: duration('10s', { description: 'Per-host timeout of fleet_status.' }),
     discovery_tag: optionalStr({

@@ -32,6 +32,7 @@ export const sshModule = defineModule<SshContext>({
   title: 'SSH fleet',
   enabled: (config) => config.modules.ssh.enabled,
   tools: sshTools,
+  areas: { hosts: ['ssh_hosts', 'ssh_host', 'fleet'], commands: ['ssh_commands', 'ssh_command'] },
   start(deps) {
     const fleet = createFleet(deps);
     if (deps.peer) fleet.deviceSource = tailnetDeviceSource(deps.peer);

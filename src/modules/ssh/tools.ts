@@ -153,7 +153,11 @@ const runOutput = z.object({
   exit_signal: z.string().nullable(),
   stdout: z.string(),
   stderr: z.string(),
-  truncated: z.boolean().describe('Output reached the cap; the command was stopped there'),
+  truncated: z
+    .boolean()
+    .describe(
+      "Output reached the cap (modules.ssh.output_cap or the entry's own); the command was stopped there",
+    ),
   duration_ms: z.number(),
 });
 

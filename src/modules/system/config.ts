@@ -91,6 +91,10 @@ export const systemConfig = section(
         'Names refused even inside the file roots, matched against every path segment, case-insensitive (shell wildcards: `*` any text, `?` one character, `[a-z]` a class).',
     }),
     file_read_max: bytes('1MiB', { description: 'Largest slice files_read returns in one call.' }),
+    file_read_default: bytes('64KiB', {
+      description:
+        "Slice files_read returns when the call names no length: one that fits a model's context (next_offset pages on). At most file_read_max.",
+    }),
     file_search_max_bytes: bytes('64MiB', {
       description: 'Most bytes files_search reads across all files in one call.',
     }),

@@ -10,6 +10,26 @@ function binaryError(path: string): GatewayError {
   );
 }
 
+/**
+ * Where a slice that is not the end of the file stops: after its last line break
+ * when there is one in its last quarter (so the next slice starts on a line), else
+ * before a UTF-8 sequence it would cut in two.
+ */
+function sliceEnd(slice: Buffer, more: boolean): Buffer {
+  if (!more || slice.length === 0) return slice;
+  const newline = slice.lastIndexOf(10);
+  if (newline >= 0 && newline >= slice.length * 0.75) return slice.subarray(0, newline + 1);
+  let end = slice.length;
+  // Step back over continuation bytes (10xxxxxx) to the lead byte of a sequence that may be cut.
+  while (end > 0 && end > slice.length - 4 && (slice[end - 1]! & 0xc0) === 0x80) end--;
+  const lead = slice[end - 1];
+  if (lead !== undefined && lead >= 0xc0) {
+    const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    if (slice.length - (end - 1) < needed) return slice.subarray(0, end - 1);
+  }
+  return slice;
+}
+
 /** A slice of a text file, checked by the guard and refused when it looks binary. */
 export async function readTextSlice(guard: FileGuard, path: string, offset: number, length: number) {
   const { handle, guarded } = await guard.openFile(path);
@@ -21,9 +41,9 @@ export async function readTextSlice(guard: FileGuard, path: string, offset: numb
     const want = Math.max(0, Math.min(length, size - offset));
     const buffer = Buffer.alloc(want);
     const { bytesRead } = want > 0 ? await handle.read(buffer, 0, want, offset) : { bytesRead: 0 };
-    const slice = buffer.subarray(0, bytesRead);
+    const slice = sliceEnd(buffer.subarray(0, bytesRead), offset + bytesRead < size);
     if (slice.includes(0)) throw binaryError(path);
-    const end = offset + bytesRead;
+    const end = offset + slice.length;
     return {
       path: guarded.real,
       size_bytes: size,

@@ -107,20 +107,26 @@ export const filesRead = systemTool({
   name: 'files_read',
   title: 'Files: Read',
   description:
-    'Read a slice of a text file under the readable roots, from a byte offset, up to the configured cap (default 1 MiB). Binary files are refused.',
+    'Read a slice of a text file under the readable roots from a byte offset: 64 KiB unless length says more (up to modules.system.file_read_max, 1 MiB), ending at a line break when one is near. When more follows, next_offset says where to continue. Binary files are refused.',
   permission: 'files:read',
   risk: 'low',
   input: z.object({
     path: pathArg,
     offset: z.number().int().min(0).default(0).describe('Byte offset to start at'),
-    length: z.number().int().min(1).optional().describe('Bytes to read (default and maximum: the cap)'),
+    length: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Bytes to read (default: modules.system.file_read_default, 64 KiB)'),
   }),
   output: z.object({
     path: z.string(),
     size_bytes: z.number(),
     offset: z.number(),
     content: z.string(),
-    next_offset: z.number().nullable().describe('Where to continue, or null at the end of the file'),
+    next_offset: z.number().nullable().describe('Where to continue; absent at the end of the file'),
+    note: z.string().optional().describe('How much is left and how to read on, when the slice ends early'),
   }),
   handler: async ({ path, offset, length }, { system }) => {
     const cap = system.config.file_read_max;
@@ -129,7 +135,18 @@ export const filesRead = systemTool({
         'ERR_INPUT_REJECTED',
         `length ${length} exceeds the read cap of ${cap} bytes; read in slices using next_offset.`,
       );
-    return readTextSlice(system.files, path, offset, length ?? cap);
+    const slice = await readTextSlice(
+      system.files,
+      path,
+      offset,
+      length ?? Math.min(system.config.file_read_default, cap),
+    );
+    if (slice.next_offset === null) return slice;
+    const left = slice.size_bytes - slice.next_offset;
+    return {
+      ...slice,
+      note: `${left} more bytes; continue with files_read {"path": ${JSON.stringify(slice.path)}, "offset": ${slice.next_offset}} (length up to ${cap}), or files_search for a line.`,
+    };
   },
 });
 
@@ -153,6 +170,10 @@ export const filesTail = systemTool({
 });
 
 const MAX_LINE = 4096;
+
+const SKIP_REASONS = ['binary', 'deny-listed', 'symlink', 'outside-roots', 'unreadable'] as const;
+type SkipReason = (typeof SKIP_REASONS)[number];
+const SKIPPED_LISTED = 20;
 
 export const filesSearch = systemTool({
   name: 'files_search',
@@ -206,7 +227,13 @@ export const filesSearch = systemTool({
     files_scanned: z.number().int(),
     bytes_scanned: z.number(),
     truncated: z.boolean().describe('A bound was reached before the search finished'),
-    skipped: z.number().int().describe('Files skipped: binary, deny-listed, unreadable or symlinks'),
+    skipped: z.number().int().describe('Entries skipped'),
+    skipped_reasons: z
+      .partialRecord(z.enum(SKIP_REASONS), z.number().int())
+      .describe('How many were skipped for each reason'),
+    skipped_files: z
+      .array(z.object({ path: z.string(), reason: z.enum(SKIP_REASONS) }))
+      .describe(`The first ${SKIPPED_LISTED} skipped, with why (deny-listed names are only counted)`),
   }),
   handler: async (input, { system, signal }) => {
     const caseless = { ignoreCase: input.ignore_case };
@@ -224,6 +251,15 @@ export const filesSearch = systemTool({
       bytes: 0,
       skipped: 0,
       truncated: false,
+      reasons: {} as Partial<Record<SkipReason, number>>,
+      skippedFiles: [] as { path: string; reason: SkipReason }[],
+    };
+    const skip = (path: string, reason: SkipReason) => {
+      state.skipped++;
+      state.reasons[reason] = (state.reasons[reason] ?? 0) + 1;
+      // Like files_list, the names of deny-listed files are not shown, only counted.
+      if (reason !== 'deny-listed' && state.skippedFiles.length < SKIPPED_LISTED)
+        state.skippedFiles.push({ path, reason });
     };
     const budget = system.config.file_search_max_bytes;
     const stop = () => {
@@ -235,13 +271,13 @@ export const filesSearch = systemTool({
       try {
         opened = await system.files.openFile(file);
       } catch {
-        return void state.skipped++;
+        return skip(file, 'unreadable');
       }
       state.files++;
       try {
         const head = Buffer.alloc(Math.min(8192, opened.guarded.stats.size));
         await opened.handle.read(head, 0, head.length, 0);
-        if (looksBinary(head)) return void state.skipped++;
+        if (looksBinary(head)) return skip(opened.guarded.real, 'binary');
         let lineNo = 0;
         // Bounded reads, not readLines: a file with no newline (a sparse file, a binary blob
         // after a text head) would be buffered as one line of any size and exhaust memory.
@@ -276,13 +312,17 @@ export const filesSearch = systemTool({
           await opened.handle.close();
         }
       } catch {
-        return void state.skipped++;
+        return skip(dir, 'unreadable');
       }
       for (const entry of entries) {
         if (state.truncated || signal.aborted) return;
         const full = join(dir, entry.name);
-        if (system.files.deniedName(entry.name) || entry.isSymbolicLink() || !isUnder(full, start.root)) {
-          state.skipped++;
+        if (system.files.deniedName(entry.name)) {
+          skip(full, 'deny-listed');
+        } else if (entry.isSymbolicLink()) {
+          skip(full, 'symlink');
+        } else if (!isUnder(full, start.root)) {
+          skip(full, 'outside-roots');
         } else if (entry.isDirectory()) {
           if (depth < input.max_depth) await walk(full, depth + 1);
         } else if (entry.isFile() && (!nameGlob || nameGlob.test(entry.name))) {
@@ -298,6 +338,8 @@ export const filesSearch = systemTool({
       bytes_scanned: state.bytes,
       truncated: state.truncated,
       skipped: state.skipped,
+      skipped_reasons: state.reasons,
+      skipped_files: state.skippedFiles,
     };
   },
 });

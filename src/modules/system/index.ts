@@ -64,6 +64,15 @@ export const systemModule = defineModule<SystemContext>({
   id: 'system',
   title: 'System',
   enabled: (config) => config.modules.system.enabled,
+  areas: {
+    host: ['system_status', 'system_processes', 'system_network'],
+    services: ['system_services', 'system_service'],
+    logs: ['system_logs'],
+    packages: ['system_packages'],
+    files: ['files'],
+    net: ['net'],
+    inventory: ['inventory'],
+  },
   tools: [
     systemStatus,
     processesTop,

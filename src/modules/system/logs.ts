@@ -3,9 +3,10 @@ import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { compileLinearRegex } from '../../util/linear-regex.ts';
 import { TimeSlice } from '../../util/time-slice.ts';
+import { parseWhen, whenArg } from '../../util/when.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import { analyzeLogLinesInSlices, type LogRecord, parseLogLine } from './logs-analyzer.ts';
-import { journalEntry, PRIORITIES, queryJournal } from './services.ts';
+import { journalEntry, journalNoteField, PRIORITIES, queryJournal } from './services.ts';
 import type { JournalEntry } from './systemd.ts';
 
 const FALLBACK_FILES = ['/var/log/syslog', '/var/log/messages'];
@@ -59,11 +60,27 @@ function fromSyslogLine(line: string): JournalEntry {
   };
 }
 
+/** The syslog lines within since/until (lines whose time could not be read are kept). */
+function inWindow(
+  entries: JournalEntry[],
+  since: string | undefined,
+  until: string | undefined,
+): JournalEntry[] {
+  if (since === undefined && until === undefined) return entries;
+  const now = new Date();
+  const from = since === undefined ? -Infinity : parseWhen(since, now, 'since').getTime();
+  const to = until === undefined ? Infinity : parseWhen(until, now, 'until').getTime();
+  return entries.filter((e) => {
+    const at = e.time ? Date.parse(e.time) : Number.NaN;
+    return Number.isNaN(at) || (at >= from && at <= to);
+  });
+}
+
 const queryInput = {
   unit: z.string().max(255).optional().describe('Only this systemd unit'),
   identifier: z.string().max(100).optional().describe('Only this syslog identifier (e.g. "sshd", "kernel")'),
-  since: z.string().max(40).optional().describe('e.g. "1h ago", "today", "2026-01-31 12:00"'),
-  until: z.string().max(40).optional().describe('End of the window (same forms as since; default: now)'),
+  since: whenArg('Start of the window').optional(),
+  until: whenArg('End of the window (default: now)').optional(),
   priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
   grep: z
     .string()
@@ -89,7 +106,8 @@ async function readLogs(
         `Unit logs need journald, which this host lacks (${error.message}).`,
       );
     const fallback = await tailSyslog(ctx, input.lines, input.grep);
-    return { source: fallback.source, entries: fallback.lines.map(fromSyslogLine), truncated: false };
+    const entries = inWindow(fallback.lines.map(fromSyslogLine), input.since, input.until);
+    return { source: fallback.source, entries, truncated: false };
   }
 }
 
@@ -109,11 +127,13 @@ export const logsQuery = systemTool({
     source: z.string().describe('journald, or the file read instead'),
     entries: z.array(journalEntry),
     truncated: z.boolean(),
+    note: journalNoteField,
   }),
   handler: (input, ctx) => readLogs(ctx, input),
 });
 
-const analysisSchema = z.object({
+/** What the shared log analyzer returns (system_logs_analyze, docker_container_logs_analyze). */
+export const analysisSchema = z.object({
   total_lines: z.number(),
   blank_lines: z.number(),
   lines_with_time: z.number(),
@@ -169,11 +189,12 @@ export const logsAnalyze = systemTool({
   }),
   output: z.object({
     source: z.string(),
+    note: journalNoteField,
     analysis: analysisSchema,
     root_cause: z
       .string()
       .nullable()
-      .describe("The client model's paragraph, or null when sampling is not offered"),
+      .describe("The client model's paragraph; absent when the client offers no sampling"),
   }),
   handler: async (input, ctx) => {
     const logs = await readLogs(ctx, input);
@@ -205,7 +226,7 @@ export const logsAnalyze = systemTool({
           maxTokens: 400,
         })) ?? null;
     }
-    return { source: logs.source, analysis, root_cause: rootCause };
+    return { source: logs.source, note: logs.note, analysis, root_cause: rootCause };
   },
 });
 

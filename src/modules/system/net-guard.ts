@@ -159,6 +159,11 @@ export class NetGuard {
       : 'public addresses are not allowed (modules.system.net_allow_public)';
   }
 
+  /** Whether modules.system.net_dns_servers replaces the system resolver. */
+  get hasDnsServers(): boolean {
+    return this.resolver !== undefined;
+  }
+
   /** A resolver for the net_dns_lookup tool: the configured servers, or the system's. */
   dnsResolver(): Resolver {
     if (this.resolver) return this.resolver;

@@ -6,22 +6,28 @@ import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { GatewayError } from '../../errors.ts';
 import type { NetGuard } from './net-guard.ts';
 
-/** Open a TCP connection and close it; resolves the connect time or the error code. */
+/**
+ * Open a TCP connection and close it; resolves the connect time, or the error code
+ * and how long it took to come (a refusal is the host's own answer, so it has a time).
+ */
 export function tcpConnect(
   address: string,
   port: number,
   timeoutMs: number,
-): Promise<{ ok: true; ms: number } | { ok: false; error: string }> {
+): Promise<{ ok: true; ms: number } | { ok: false; error: string; ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     const socket = netConnect({ host: address, port, timeout: timeoutMs });
-    const done = (result: { ok: true; ms: number } | { ok: false; error: string }) => {
+    const done = (result: { ok: true; ms: number } | { ok: false; error: string; ms: number }) => {
       socket.destroy();
       resolve(result);
     };
-    socket.once('connect', () => done({ ok: true, ms: Math.round((performance.now() - started) * 10) / 10 }));
-    socket.once('timeout', () => done({ ok: false, error: 'ETIMEDOUT' }));
-    socket.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, error: e.code ?? e.message }));
+    socket.once('connect', () => done({ ok: true, ms: elapsed() }));
+    socket.once('timeout', () => done({ ok: false, error: 'ETIMEDOUT', ms: elapsed() }));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done({ ok: false, error: e.code ?? e.message, ms: elapsed() }),
+    );
   });
 }
 

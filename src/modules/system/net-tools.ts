@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
@@ -42,7 +43,7 @@ export const netPing = systemTool({
   name: 'net_ping',
   title: 'Network: Ping',
   description:
-    'Round-trip times to a host with the system ping (ICMP); when ping is unavailable, TCP connects to a port (default 443) instead.',
+    'Whether a host answers, with round-trip times: the system ping (ICMP), or where ping is missing or not permitted, timed TCP connects to tcp_port (an accepted or refused connection both mean the host is up; only silence means no answer). method says which was used.',
   input: z.object({
     host: hostArg,
     count: z.number().int().min(1).max(10).default(3).describe('How many probes to send'),
@@ -52,10 +53,12 @@ export const netPing = systemTool({
     host: z.string(),
     address: z.string(),
     method: z.enum(['icmp', 'tcp']),
+    alive: z.boolean().describe('The host answered at least one probe'),
     sent: z.number(),
-    received: z.number(),
+    received: z.number().describe('Probes answered (with TCP: accepted or refused)'),
     rtt_ms: z.array(z.number()),
-    error: z.string().nullable(),
+    error: z.string().nullable().describe('Why probes went unanswered'),
+    note: z.string().optional().describe('How to read a TCP result'),
   }),
   handler: async ({ host, count, tcp_port }, { system, signal }) => {
     const { addresses } = await system.net.resolve(host);
@@ -72,53 +75,92 @@ export const netPing = systemTool({
           host,
           address,
           method: 'icmp' as const,
+          alive: rtt.length > 0,
           sent: count,
           received: rtt.length,
           rtt_ms: rtt,
-          error: r.code === 0 ? null : r.stderr.trim() || 'no reply',
+          error:
+            rtt.length === count
+              ? null
+              : r.stderr.trim() || `${count - rtt.length} of ${count} probes unanswered`,
         };
     } catch (error) {
       if (!(error instanceof GatewayError) || error.code !== 'ERR_UPSTREAM_UNAVAILABLE') throw error;
     }
+    // A connect that is accepted or refused (RST) was answered by the host; only a timeout or an
+    // unreachable route is silence.
     const rtt: number[] = [];
-    let lastError: string | null = null;
+    const results: string[] = [];
+    let silence: string | null = null;
     for (let i = 0; i < count; i++) {
       const r = await tcpConnect(address, tcp_port, 2000);
-      if (r.ok) rtt.push(r.ms);
-      else lastError = r.error;
+      if (r.ok || r.error === 'ECONNREFUSED') {
+        rtt.push(r.ms);
+        results.push(r.ok ? 'accepted' : 'refused');
+      } else silence = r.error;
     }
+    const answers = [...new Set(results)].join(' and ');
     return {
       host,
       address,
       method: 'tcp' as const,
+      alive: rtt.length > 0,
       sent: count,
       received: rtt.length,
       rtt_ms: rtt,
-      error: lastError,
+      error: silence,
+      note:
+        `No usable ping here (missing or not permitted): timed TCP connects to port ${tcp_port} instead. ` +
+        (rtt.length > 0
+          ? `The host answered (${answers}); a refused connection means it is up with that port closed.`
+          : 'No answer: the host is down, or a firewall drops this port silently; try another tcp_port.'),
     };
   },
 });
 
 const RECORD_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'SRV', 'CNAME', 'PTR', 'NS'] as const;
+const SYSTEM_RESOLVER = 'system (getaddrinfo: /etc/hosts, then DNS)';
+
+/** Addresses as the host's own programs get them (nsswitch: /etc/hosts, then DNS). */
+async function systemLookup(name: string, type: 'A' | 'AAAA') {
+  try {
+    const found = await lookup(name, { all: true, family: type === 'A' ? 4 : 6 });
+    return { name, type, records: [...new Set(found.map((a) => a.address))], resolver: SYSTEM_RESOLVER };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'ENODATA' || code === 'EAI_NODATA')
+      return { name, type, records: [], resolver: SYSTEM_RESOLVER };
+    throw new GatewayError('ERR_UPSTREAM_FAILED', `Lookup of ${name} (${type}) failed: ${code}.`, {
+      cause: error,
+    });
+  }
+}
 
 export const netDnsLookup = systemTool({
   ...diag,
   name: 'net_dns_lookup',
   title: 'Network: DNS lookup',
   description:
-    'DNS records of a name (A, AAAA, MX, TXT, SRV, CNAME, NS) or the PTR name of an address, via the system resolvers.',
+    'Records of a name (A, AAAA, MX, TXT, SRV, CNAME, NS) or the PTR name of an address. A and AAAA come from the system resolver (getaddrinfo: /etc/hosts, then DNS), as programs on this host see them; other types from the DNS servers in /etc/resolv.conf. With modules.system.net_dns_servers every type asks those servers. resolver says which answered.',
   input: z.object({
     name: z.string().min(1).max(253).describe('Name to look up, or an IP address for PTR'),
     type: z.enum(RECORD_TYPES).default('A').describe('Record type to ask for'),
   }),
-  output: z.object({ name: z.string(), type: z.string(), records: z.array(z.string()) }),
+  output: z.object({
+    name: z.string(),
+    type: z.string(),
+    records: z.array(z.string()),
+    resolver: z.string().describe('"system (getaddrinfo: /etc/hosts, then DNS)" or "DNS <servers>"'),
+  }),
   handler: async ({ name, type }, { system }) => {
+    if ((type === 'A' || type === 'AAAA') && !system.net.hasDnsServers) return systemLookup(name, type);
     const resolver = system.net.dnsResolver();
+    const answered = { resolver: `DNS ${resolver.getServers().join(', ')}` };
     try {
       if (type === 'PTR') {
         if (!isIP(name))
           throw new GatewayError('ERR_INPUT_REJECTED', 'PTR lookups take an IP address as name.');
-        return { name, type, records: await resolver.reverse(name) };
+        return { name, type, records: await resolver.reverse(name), ...answered };
       }
       const raw = (await resolver.resolve(name, type)) as unknown[];
       const records = raw.map((r) => {
@@ -129,11 +171,11 @@ export const netDnsLookup = systemTool({
         if ('port' in o) return `${o.priority} ${o.weight} ${o.port} ${o.name}`;
         return JSON.stringify(o);
       });
-      return { name, type, records };
+      return { name, type, records, ...answered };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return { name, type, records: [] };
+      if (code === 'ENODATA' || code === 'ENOTFOUND') return { name, type, records: [], ...answered };
       throw new GatewayError('ERR_UPSTREAM_FAILED', `DNS lookup of ${name} (${type}) failed: ${code}.`, {
         cause: error,
       });

@@ -2,6 +2,7 @@ import si from 'systeminformation';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
+import { knownNumber, knownText } from '../../util/placeholders.ts';
 import { systemTool } from './context.ts';
 import { sharedRead } from './shared-read.ts';
 
@@ -28,10 +29,10 @@ export const networkInterfaces = systemTool({
       z.object({
         name: z.string(),
         state: z.string(),
-        ipv4: z.string(),
-        ipv4_netmask: z.string(),
-        ipv6: z.string(),
-        mac: z.string(),
+        ipv4: z.string().nullable(),
+        ipv4_netmask: z.string().nullable(),
+        ipv6: z.string().nullable(),
+        mac: z.string().nullable(),
         mtu: z.number().nullable(),
         speed_mbps: z.number().nullable(),
         is_default: z.boolean(),
@@ -45,12 +46,12 @@ export const networkInterfaces = systemTool({
       .map((i) => ({
         name: i.iface,
         state: i.operstate,
-        ipv4: i.ip4,
-        ipv4_netmask: i.ip4subnet,
-        ipv6: i.ip6,
-        mac: i.mac,
-        mtu: i.mtu ?? null,
-        speed_mbps: i.speed ?? null,
+        ipv4: knownText(i.ip4),
+        ipv4_netmask: knownText(i.ip4subnet),
+        ipv6: knownText(i.ip6),
+        mac: knownText(i.mac),
+        mtu: knownNumber(i.mtu),
+        speed_mbps: knownNumber(i.speed),
         is_default: i.default,
         is_virtual: i.virtual,
       }));

@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import si from 'systeminformation';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
+import { processNames } from './process-names.ts';
 import { sharedRead } from './shared-read.ts';
 
 const SECRET_ARG = /((?:^|\s)--?[\w-]*(?:pass(?:word)?|token|secret|api[_-]?key|auth)[\w-]*(?:=|\s+))(\S+)/gi;
@@ -32,15 +34,37 @@ const readProcesses = sharedRead(async () => {
   return { data, windowMs };
 }, 0);
 
+/** The `ps` systeminformation runs to list processes (and the shell around it): not this host's workload. */
+const isOwnSampler = (p: { command: string; params: string }) => p.params.includes('pid:11,ppid:11');
+
+/** ps prints the start as local wall-clock time without a zone; as ISO 8601 UTC. */
+function startedAt(local: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(local)) return null;
+  const date = new Date(local.replace(' ', 'T')); // no zone: read as local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+const readProc = (pid: number, file: string) => readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
+
+/** Names from /proc for a process of this host (see processNames). */
+async function namesOf(pid: number, fallback: string): Promise<{ name: string; thread_name?: string }> {
+  const [cmdline, comm] = await Promise.all([readProc(pid, 'cmdline'), readProc(pid, 'comm')]);
+  return processNames(cmdline.split('\0')[0] ?? '', comm || fallback);
+}
+
 const processRow = z.object({
   pid: z.number().int(),
-  name: z.string(),
+  name: z.string().describe('The executable'),
+  thread_name: z
+    .string()
+    .optional()
+    .describe("Its main thread's own name (comm), when that is not just the executable's"),
   user: z.string(),
   cpu_percent: z.number(),
   memory_percent: z.number(),
   rss_bytes: z.number(),
   state: z.string(),
-  started: z.string(),
+  started: z.string().nullable().describe('ISO 8601, UTC'),
   command: z.string().describe('Command line, secret-looking flag values masked'),
 });
 
@@ -64,21 +88,25 @@ export const processesTop = systemTool({
   }),
   handler: async ({ by, limit }) => {
     const { data, windowMs } = await readProcesses();
-    const sorted = [...data.list].sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss));
+    const sorted = data.list
+      .filter((p) => !isOwnSampler(p))
+      .sort((a, b) => (by === 'cpu' ? b.cpu - a.cpu : b.memRss - a.memRss))
+      .slice(0, limit);
+    const names = await Promise.all(sorted.map((p) => namesOf(p.pid, p.name)));
     return {
-      processes: sorted.slice(0, limit).map((p) => ({
+      processes: sorted.map((p, i) => ({
         pid: p.pid,
-        name: p.name,
+        ...names[i]!,
         user: p.user,
         cpu_percent: Math.round(p.cpu * 10) / 10,
         memory_percent: Math.round(p.mem * 10) / 10,
         rss_bytes: p.memRss * 1024,
         state: p.state,
-        started: p.started,
+        started: startedAt(p.started),
         command: maskCommandLine(`${p.command} ${p.params}`.trim()).slice(0, 500),
       })),
-      total: data.all,
-      running: data.running,
+      total: data.list.filter((p) => !isOwnSampler(p)).length,
+      running: data.list.filter((p) => p.state === 'running' && !isOwnSampler(p)).length,
       cpu_window_ms: windowMs,
     };
   },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { TimeSlice } from '../../util/time-slice.ts';
+import { whenArg } from '../../util/when.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import {
   checkUnitName,
@@ -116,8 +117,36 @@ export async function queryJournal(
     const entry = parseJournalJson(line);
     if (entry) entries.push(entry);
   }
-  return { entries, truncated: result.truncated };
+  const note =
+    [
+      journalNote(result.stderr),
+      result.truncated
+        ? 'The output reached modules.system.output_cap and was cut; ask for fewer lines or narrow with since/until, priority or grep.'
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join(' ') || undefined;
+  return { entries, truncated: result.truncated, ...(note ? { note } : {}) };
 }
+
+/**
+ * What journalctl says on stderr beside a successful answer — "No journal files were
+ * found.", or the hint that the gateway's user sees only its own messages — is why a
+ * result is empty or thin, so it travels with the result (bounded) instead of being lost.
+ */
+function journalNote(stderr: string): string | undefined {
+  const said = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+  return said ? `journalctl: ${said.slice(0, 500)}` : undefined;
+}
+
+export const journalNoteField = z
+  .string()
+  .optional()
+  .describe('What journalctl said besides the lines (e.g. no journal files, or no right to read them all)');
 
 export const serviceStatus = systemTool({
   name: 'system_service_status',
@@ -190,23 +219,24 @@ export const serviceLogs = systemTool({
   name: 'system_service_logs',
   title: 'System: Service logs',
   description:
-    'Journal lines of one unit, newest last: time window (since/until, e.g. "1h ago", "2026-01-31 12:00"), line count, minimum priority, and a grep pattern.',
+    'Journal lines of one unit, newest last: time window (since/until), line count, minimum priority, and a grep pattern.',
   permission: 'system:read',
   risk: 'low',
   input: z.object({
     unit: unitArg,
-    since: z
-      .string()
-      .max(40)
-      .optional()
-      .describe('Start of the window, e.g. "1h ago", "today", "2026-01-31 12:00"'),
-    until: z.string().max(40).optional().describe('End of the window (same forms as since; default: now)'),
+    since: whenArg('Start of the window').optional(),
+    until: whenArg('End of the window (default: now)').optional(),
     lines: z.number().int().min(1).max(5000).default(100).describe('At most this many lines, newest kept'),
     priority: z.enum(PRIORITIES).optional().describe('Only this priority and more severe'),
     grep: z.string().max(200).optional().describe('Only messages matching this (PCRE) pattern'),
     format: formatArg,
   }),
-  output: z.object({ unit: z.string(), entries: z.array(journalEntry), truncated: z.boolean() }),
+  output: z.object({
+    unit: z.string(),
+    entries: z.array(journalEntry),
+    truncated: z.boolean(),
+    note: journalNoteField,
+  }),
   handler: async (input, ctx) => {
     const unit = checkUnitName(input.unit);
     await showUnit(ctx.system.runner, unit, [], opts(ctx));

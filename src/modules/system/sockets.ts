@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
 import { systemTool } from './context.ts';
+import { processNames } from './process-names.ts';
 import type { CommandRunner } from './runner.ts';
 import { commandFailure } from './systemd.ts';
 
@@ -48,6 +49,29 @@ export function parseSs(text: string): SocketRow[] {
   });
 }
 
+/**
+ * argv[0] of the sockets' processes, in one `ps` on the same host as `ss` (ss names a
+ * process by its comm, the main thread's name). Empty when ps cannot say.
+ */
+async function commandLines(
+  runner: CommandRunner,
+  sockets: readonly SocketRow[],
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Map<number, string>> {
+  const pids = [...new Set(sockets.flatMap((s) => (s.pid === null ? [] : [s.pid])))].slice(0, 500);
+  if (pids.length === 0) return new Map();
+  const r = await runner
+    .run(['ps', '-o', 'pid=,args=', '-p', pids.join(',')], { timeoutMs, signal })
+    .catch(() => undefined);
+  const out = new Map<number, string>();
+  for (const line of r?.stdout.split('\n') ?? []) {
+    const match = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (match) out.set(Number(match[1]), match[2]!);
+  }
+  return out;
+}
+
 export async function readSockets(
   runner: CommandRunner,
   signal: AbortSignal,
@@ -89,7 +113,11 @@ export const netSockets = systemTool({
         local_port: z.number(),
         peer_address: z.string(),
         peer_port: z.number().nullable(),
-        process: z.string().nullable(),
+        process: z.string().nullable().describe('The executable'),
+        thread_name: z
+          .string()
+          .optional()
+          .describe("Its main thread's own name (comm), when that is not just the executable's"),
         pid: z.number().nullable(),
       }),
     ),
@@ -97,11 +125,17 @@ export const netSockets = systemTool({
   }),
   handler: async ({ kind, port }, { system, signal }) => {
     const all = await readSockets(system.runner, signal, system.config.command_timeout);
-    const sockets = all.filter(
+    const matching = all.filter(
       (s) =>
         (kind === 'listening' ? s.state === 'LISTEN' : s.state === 'ESTAB') &&
         (port === undefined || s.local_port === port || s.peer_port === port),
     );
+    const argv0 = await commandLines(system.runner, matching, signal, system.config.command_timeout);
+    const sockets = matching.map((s) => {
+      if (s.pid === null || s.process === null) return s;
+      const { name, thread_name } = processNames(argv0.get(s.pid) ?? '', s.process);
+      return { ...s, process: name, ...(thread_name ? { thread_name } : {}) };
+    });
     return { sockets, count: sockets.length };
   },
 });

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../errors.ts';
+import { parseWhen } from '../../util/when.ts';
 import type { CommandRunner, RunResult } from './runner.ts';
 
 /** Unit names as systemd accepts them (plus glob characters only where a pattern is allowed). */
@@ -93,11 +94,12 @@ export interface JournalQuery {
   boot?: boolean;
 }
 
-const TIME_SPEC =
-  /^(?:[\d: .+-]{1,40}|now|today|yesterday|(?:-|\+)?\d+\s*(?:s|sec|m|min|h|hour|hours|d|day|days|w|week|weeks)(?: ago)?)$/i;
-
-/** journalctl argv for a query; every value is validated before it becomes an argument. */
-export function journalArgs(query: JournalQuery): string[] {
+/**
+ * journalctl argv for a query; every value is validated before it becomes an argument.
+ * Times are read with the gateway's one grammar (util/when.ts) and handed to
+ * journalctl as "@<unix seconds>", a form it takes whatever its version or locale.
+ */
+export function journalArgs(query: JournalQuery, now = new Date()): string[] {
   const args = ['journalctl', '--no-pager', '-o', 'json', '-n', String(query.lines)];
   if (query.unit) args.push('-u', checkUnitName(query.unit));
   if (query.identifier) {
@@ -110,12 +112,8 @@ export function journalArgs(query: JournalQuery): string[] {
     ['--until', query.until],
   ] as const) {
     if (value === undefined) continue;
-    if (!TIME_SPEC.test(value.trim()))
-      throw new GatewayError(
-        'ERR_INPUT_REJECTED',
-        `${flag.slice(2)} "${value}" is not a time journalctl understands; use e.g. "2026-01-31 12:00", "1h ago", "today".`,
-      );
-    args.push(`${flag}=${value.trim()}`);
+    const seconds = Math.floor(parseWhen(value, now, flag.slice(2)).getTime() / 1000);
+    args.push(`${flag}=@${seconds}`);
   }
   if (query.priority) args.push('-p', query.priority);
   if (query.grep) args.push(`--grep=${query.grep}`);
@@ -130,6 +128,11 @@ export function commandFailure(what: string, result: RunResult): GatewayError {
     return new GatewayError(
       'ERR_UPSTREAM_UNAVAILABLE',
       `${what}: systemd is not running on this host (${detail}). If the gateway runs in a container, set modules.system.exec_prefix to reach the host.`,
+    );
+  if (/insufficient permissions/i.test(detail))
+    return new GatewayError(
+      'ERR_PERMISSION_DENIED',
+      `${what}: the gateway's user may not read the journal (${detail}). Add it to the systemd-journal (or adm) group.`,
     );
   if (/Access denied|Interactive authentication required|Permission denied/i.test(detail))
     return new GatewayError(

@@ -24,6 +24,15 @@ export const tailscaleModule = defineModule<TailscaleContext>({
   id: 'tailscale',
   title: 'Tailscale',
   enabled: (config) => config.modules.tailscale.enabled,
+  areas: {
+    node: ['tailscale_status', 'tailscale_peers', 'tailscale_whois'],
+    serve: ['tailscale_serve', 'tailscale_funnel'],
+    devices: ['tailscale_devices', 'tailscale_device', 'tailscale_routes'],
+    dns: ['tailscale_dns'],
+    policy: ['tailscale_policy'],
+    keys: ['tailscale_keys', 'tailscale_key'],
+    tailnet: ['tailscale_settings', 'tailscale_users', 'tailscale_services', 'tailscale_audit'],
+  },
   tools: [
     ...localTools,
     ...serveTools,

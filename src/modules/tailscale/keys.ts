@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asRecord, pickString, pickStrings } from '../../tailscale/localapi.ts';
+import { knownTime } from '../../util/placeholders.ts';
 import { type TailscaleContext, tailscaleTool } from './context.ts';
 
 type Ctx = TailscaleContext & { signal: AbortSignal };
@@ -20,20 +21,15 @@ const keySchema = z.object({
 
 export type AuthKey = z.infer<typeof keySchema>;
 
-function time(value: string): string | null {
-  const t = Date.parse(value);
-  return value && !Number.isNaN(t) && t > 0 ? new Date(t).toISOString() : null;
-}
-
 /** Parse one key defensively. The secret (`key`) is never copied here. */
 export function toAuthKey(raw: unknown, now = Date.now()): AuthKey {
   const k = asRecord(raw);
   const create = asRecord(asRecord(asRecord(k.capabilities).devices).create);
-  const expires = time(pickString(k, 'expires'));
+  const expires = knownTime(pickString(k, 'expires'));
   return {
     id: pickString(k, 'id'),
     description: pickString(k, 'description'),
-    created: time(pickString(k, 'created')),
+    created: knownTime(pickString(k, 'created')),
     expires,
     days_until_expiry: expires ? Math.floor((Date.parse(expires) - now) / DAY_MS) : null,
     reusable: create.reusable === true,

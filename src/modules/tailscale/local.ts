@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
 import { asRecord, pickString, pickStrings } from '../../tailscale/localapi.ts';
+import { knownTime } from '../../util/placeholders.ts';
 import { tailscaleTool } from './context.ts';
 
 const node = z.object({
@@ -28,11 +29,6 @@ const peer = node.extend({
   endpoint: z.string().describe('Direct address in use, when direct'),
 });
 
-function time(value: string): string | null {
-  const t = Date.parse(value);
-  return value && !Number.isNaN(t) && t > 0 ? new Date(t).toISOString() : null;
-}
-
 function toNode(raw: unknown): z.infer<typeof node> {
   const n = asRecord(raw);
   const fqdn = pickString(n, 'DNSName').replace(/\.$/, '');
@@ -44,7 +40,7 @@ function toNode(raw: unknown): z.infer<typeof node> {
     addresses: pickStrings(n, 'TailscaleIPs'),
     tags: pickStrings(n, 'Tags'),
     online: n.Online === true,
-    key_expiry: time(pickString(n, 'KeyExpiry')),
+    key_expiry: knownTime(pickString(n, 'KeyExpiry')),
   };
 }
 
@@ -56,7 +52,7 @@ function toPeer(raw: unknown, users: Record<string, unknown>): z.infer<typeof pe
   return {
     ...base,
     user: pickString(asRecord(users[String(n.UserID)]), 'LoginName'),
-    last_seen: time(pickString(n, 'LastSeen')),
+    last_seen: knownTime(pickString(n, 'LastSeen')),
     exit_node: n.ExitNode === true,
     exit_node_option: n.ExitNodeOption === true,
     routes: pickStrings(n, 'PrimaryRoutes'),

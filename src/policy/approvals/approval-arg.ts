@@ -4,8 +4,7 @@ import { ruleFor } from '../gate.ts';
 
 export const APPROVAL_ARG_SCHEMA = {
   type: 'string',
-  description:
-    'Only when retrying after an "approval pending" result: the approval id it gave. The call must repeat the exact same arguments.',
+  description: 'Only to retry after "approval pending": the id it gave, with the same arguments',
 } as const;
 
 /**

@@ -8,7 +8,7 @@ import { logWindow, readContainerLogs } from '../container-logs.ts';
 import { COMPOSE_PROJECT } from '../containers.ts';
 import { dockerTool } from '../context.ts';
 import { engineCall } from '../engine.ts';
-import { capLines } from '../logs.ts';
+import { capLines, logsCutNote } from '../logs.ts';
 import { git } from './git.ts';
 import { type Ctx, gitOptions, projectContainers, readMeta, STACK_NAME, stackDir } from './project.ts';
 
@@ -152,6 +152,7 @@ export const stackLogs = dockerTool({
     lines: z.array(z.object({ service: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() })),
     count: z.number().int(),
     truncated: z.boolean(),
+    note: z.string().optional().describe('How to read what was dropped'),
   }),
   handler: async ({ name, service, format: _format, ...window }, ctx) => {
     const states = (await projectContainers(ctx, name)).filter((s) => !service || s.service === service);
@@ -171,6 +172,13 @@ export const stackLogs = dockerTool({
     // Each container's lines are capped already; cap the whole answer too, keeping the newest per order read.
     const capped = capLines(lines, ctx.docker.config.logs_max_bytes);
     const kept = lines.slice(lines.length - capped.lines.length);
-    return { stack: name, lines: kept, count: kept.length, truncated: truncated || capped.truncated };
+    const cut = truncated || capped.truncated;
+    return {
+      stack: name,
+      lines: kept,
+      count: kept.length,
+      truncated: cut,
+      ...(cut ? { note: logsCutNote(ctx.docker.config.logs_max_bytes) } : {}),
+    };
   },
 });
