@@ -6,7 +6,15 @@
  * it propagates) and `GET /access/permissions` (path → privilege → propagate).
  */
 export const ROLES: Record<string, readonly string[]> = {
-  PVEAuditor: ['VM.Audit', 'VM.GuestAgent.Audit', 'Sys.Audit', 'Datastore.Audit', 'Pool.Audit', 'SDN.Audit', 'Mapping.Audit'],
+  PVEAuditor: [
+    'VM.Audit',
+    'VM.GuestAgent.Audit',
+    'Sys.Audit',
+    'Datastore.Audit',
+    'Pool.Audit',
+    'SDN.Audit',
+    'Mapping.Audit',
+  ],
   PVEVMUser: [
     'VM.Audit',
     'VM.GuestAgent.Audit',
@@ -91,7 +99,8 @@ export function permissionsAt(token: FakeToken, path: string): Record<string, nu
       continue;
     }
     result = {};
-    for (const e of entries) for (const p of privsOf(e)) result[p] = Math.max(result[p] ?? 0, e.propagate ? 1 : 0);
+    for (const e of entries)
+      for (const p of privsOf(e)) result[p] = Math.max(result[p] ?? 0, e.propagate ? 1 : 0);
   }
   // At the path itself, non-propagating privileges count; below their entry they were filtered above.
   return result;
@@ -102,10 +111,25 @@ export function tokenHolds(token: FakeToken, path: string, privilege: string): b
 }
 
 /** `GET /access/permissions`: the top-level paths and every ACL path, with what the token holds there. */
-export function effectivePermissions(token: FakeToken, path?: string): Record<string, Record<string, number>> {
+export function effectivePermissions(
+  token: FakeToken,
+  path?: string,
+): Record<string, Record<string, number>> {
   const paths = path
     ? [path]
-    : [...new Set(['/', '/access', '/access/groups', '/nodes', '/pool', '/sdn', '/storage', '/vms', ...token.acl.map((e) => e.path)])];
+    : [
+        ...new Set([
+          '/',
+          '/access',
+          '/access/groups',
+          '/nodes',
+          '/pool',
+          '/sdn',
+          '/storage',
+          '/vms',
+          ...token.acl.map((e) => e.path),
+        ]),
+      ];
   const out: Record<string, Record<string, number>> = {};
   for (const p of paths) {
     const perms = permissionsAt(token, p);

@@ -33,8 +33,23 @@ export function selfSignedCertificate(commonName = 'pve1'): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'tw-test-pvecert-'));
   try {
     openssl(dir, [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', `/CN=${commonName}`, '-addext', SAN,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      SAN,
     ]);
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert, fingerprint: fingerprintOf(cert) };
@@ -48,17 +63,53 @@ export function caSignedCertificate(commonName = 'pve1'): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'tw-test-pveca-'));
   try {
     openssl(dir, [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Proxmox Virtual Environment/OU=test/O=PVE Cluster Manager CA',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Proxmox Virtual Environment/OU=test/O=PVE Cluster Manager CA',
     ]);
     openssl(dir, [
-      'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'key.pem', '-out', 'node.csr', '-subj', `/CN=${commonName}`,
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'node.csr',
+      '-subj',
+      `/CN=${commonName}`,
     ]);
     writeFileSync(join(dir, 'ext.cnf'), `${SAN}\n`);
     openssl(dir, [
-      'x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', 'cert.pem', '-days', '2', '-extfile', 'ext.cnf',
+      'x509',
+      '-req',
+      '-in',
+      'node.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
     ]);
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     return {

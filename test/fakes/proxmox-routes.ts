@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type FakeToken, effectivePermissions, tokenHolds } from './proxmox-acl.ts';
 import { type FakeProxmox, PveError } from './proxmox.ts';
+import { effectivePermissions, type FakeToken, tokenHolds } from './proxmox-acl.ts';
 import { configDigest, type FakeGuest, guestName } from './proxmox-state.ts';
 import type { FakeTask } from './proxmox-tasks.ts';
 
@@ -31,7 +31,12 @@ export function paramsOf(req: FastifyRequest, allowed: readonly string[]): Param
     throw new PveError(
       400,
       'Parameter verification failed.',
-      Object.fromEntries(unknown.map((k) => [k, 'property is not defined in schema and the schema does not allow additional properties'])),
+      Object.fromEntries(
+        unknown.map((k) => [
+          k,
+          'property is not defined in schema and the schema does not allow additional properties',
+        ]),
+      ),
     );
   }
   return params;
@@ -42,7 +47,10 @@ export const bool = (v: string | undefined) => v === '1' || v === 'true';
 /** The guest at /nodes/{node}/{type}/{vmid}, as Proxmox finds its config file there. */
 export function guestAt(fake: FakeProxmox, node: string, type: string, vmid: string): FakeGuest {
   const g = fake.state.guests.get(Number(vmid));
-  if (!/^[1-9]\d{2,8}$/.test(vmid)) throw new PveError(400, 'Parameter verification failed.', { vmid: 'value does not look like a valid VM ID' });
+  if (!/^[1-9]\d{2,8}$/.test(vmid))
+    throw new PveError(400, 'Parameter verification failed.', {
+      vmid: 'value does not look like a valid VM ID',
+    });
   if (!g || g.node !== node || g.type !== type) {
     const dir = type === 'qemu' ? 'qemu-server' : 'lxc';
     throw new PveError(500, `Configuration file 'nodes/${node}/${dir}/${vmid}.conf' does not exist`);
@@ -97,8 +105,13 @@ function vmResource(fake: FakeProxmox, g: FakeGuest) {
 
 /** Round-robin history points: 70 of them, as create_rrd_data returns for a timeframe. */
 function rrdPoints(timeframe: string, guest?: FakeGuest) {
-  const step = { hour: 60, day: 1800, week: 10_800, month: 43_200, year: 604_800, decade: 6_048_000 }[timeframe];
-  if (!step) throw new PveError(400, 'Parameter verification failed.', { timeframe: `value '${timeframe}' does not have a value in the enumeration 'hour, day, week, month, year, decade'` });
+  const step = { hour: 60, day: 1800, week: 10_800, month: 43_200, year: 604_800, decade: 6_048_000 }[
+    timeframe
+  ];
+  if (!step)
+    throw new PveError(400, 'Parameter verification failed.', {
+      timeframe: `value '${timeframe}' does not have a value in the enumeration 'hour, day, week, month, year, decade'`,
+    });
   const end = Math.floor(Date.now() / 1000 / step) * step;
   return Array.from({ length: 70 }, (_, i) => {
     const time = end - (69 - i) * step;
@@ -106,22 +119,68 @@ function rrdPoints(timeframe: string, guest?: FakeGuest) {
     if (i === 69) return { time };
     const wave = (Math.sin(i / 5) + 1) / 2;
     return guest
-      ? { time, cpu: 0.02 + wave * 0.3, maxcpu: guest.maxcpu, mem: guest.maxmem * (0.3 + wave * 0.2), maxmem: guest.maxmem, disk: guest.disk, maxdisk: guest.maxdisk, netin: 1000 + wave * 5000, netout: 800 + wave * 3000, diskread: wave * 10_000, diskwrite: wave * 20_000 }
-      : { time, cpu: 0.1 + wave * 0.2, iowait: 0.01, loadavg: 0.5 + wave, maxcpu: 16, memtotal: 64 * 1024 ** 3, memused: 20 * 1024 ** 3, swaptotal: 8 * 1024 ** 3, swapused: 0, roottotal: 100 * 1024 ** 3, rootused: 30 * 1024 ** 3, netin: 20_000 + wave * 1000, netout: 10_000 };
+      ? {
+          time,
+          cpu: 0.02 + wave * 0.3,
+          maxcpu: guest.maxcpu,
+          mem: guest.maxmem * (0.3 + wave * 0.2),
+          maxmem: guest.maxmem,
+          disk: guest.disk,
+          maxdisk: guest.maxdisk,
+          netin: 1000 + wave * 5000,
+          netout: 800 + wave * 3000,
+          diskread: wave * 10_000,
+          diskwrite: wave * 20_000,
+        }
+      : {
+          time,
+          cpu: 0.1 + wave * 0.2,
+          iowait: 0.01,
+          loadavg: 0.5 + wave,
+          maxcpu: 16,
+          memtotal: 64 * 1024 ** 3,
+          memused: 20 * 1024 ** 3,
+          swaptotal: 8 * 1024 ** 3,
+          swapused: 0,
+          roottotal: 100 * 1024 ** 3,
+          rootused: 30 * 1024 ** 3,
+          netin: 20_000 + wave * 1000,
+          netout: 10_000,
+        };
   });
 }
 
 export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): void {
   const s = () => fake.state;
 
-  app.get(`${API}/version`, async () => ({ data: { version: s().version, release: s().version.split('.').slice(0, 2).join('.'), repoid: 'c0ffee12' } }));
+  app.get(`${API}/version`, async () => ({
+    data: { version: s().version, release: s().version.split('.').slice(0, 2).join('.'), repoid: 'c0ffee12' },
+  }));
 
   app.get(`${API}/cluster/status`, async (req) => {
     paramsOf(req, []);
     need(req, '/', ['Sys.Audit']);
-    const nodes = s().nodes.map((n, i) => ({ type: 'node', id: `node/${n.name}`, name: n.name, nodeid: i + 1, local: i === 0 ? 1 : 0, online: n.online ? 1 : 0, ip: `192.168.1.${10 + i}`, level: '' }));
+    const nodes = s().nodes.map((n, i) => ({
+      type: 'node',
+      id: `node/${n.name}`,
+      name: n.name,
+      nodeid: i + 1,
+      local: i === 0 ? 1 : 0,
+      online: n.online ? 1 : 0,
+      ip: `192.168.1.${10 + i}`,
+      level: '',
+    }));
     const cluster = s().clusterName
-      ? [{ type: 'cluster', id: 'cluster', name: s().clusterName, nodes: s().nodes.length, version: 3, quorate: s().nodes.filter((n) => n.online).length * 2 > s().nodes.length ? 1 : 0 }]
+      ? [
+          {
+            type: 'cluster',
+            id: 'cluster',
+            name: s().clusterName,
+            nodes: s().nodes.length,
+            version: 3,
+            quorate: s().nodes.filter((n) => n.online).length * 2 > s().nodes.length ? 1 : 0,
+          },
+        ]
       : [];
     return { data: [...cluster, ...nodes] };
   });
@@ -129,7 +188,9 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
   app.get(`${API}/cluster/resources`, async (req) => {
     const { type } = paramsOf(req, ['type']);
     if (type && !['vm', 'storage', 'node', 'sdn'].includes(type))
-      throw new PveError(400, 'Parameter verification failed.', { type: `value '${type}' does not have a value in the enumeration 'vm, storage, node, sdn'` });
+      throw new PveError(400, 'Parameter verification failed.', {
+        type: `value '${type}' does not have a value in the enumeration 'vm, storage, node, sdn'`,
+      });
     const token = tokenOf(req);
     const out: Record<string, unknown>[] = [];
     if (!type || type === 'vm') {
@@ -140,8 +201,22 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
     if (!type || type === 'node') {
       for (const n of s().nodes) {
         const audit = tokenHolds(token, `/nodes/${n.name}`, 'Sys.Audit');
-        const stats = audit ? { maxcpu: n.maxcpu, maxmem: n.maxmem, maxdisk: n.maxdisk, ...(n.online ? { cpu: n.cpu, mem: n.mem, disk: n.disk, uptime: n.uptime } : {}) } : {};
-        out.push({ id: `node/${n.name}`, node: n.name, type: 'node', status: n.online ? 'online' : 'offline', level: '', ...stats });
+        const stats = audit
+          ? {
+              maxcpu: n.maxcpu,
+              maxmem: n.maxmem,
+              maxdisk: n.maxdisk,
+              ...(n.online ? { cpu: n.cpu, mem: n.mem, disk: n.disk, uptime: n.uptime } : {}),
+            }
+          : {};
+        out.push({
+          id: `node/${n.name}`,
+          node: n.name,
+          type: 'node',
+          status: n.online ? 'online' : 'offline',
+          level: '',
+          ...stats,
+        });
       }
     }
     if (!type || type === 'storage') {
@@ -149,7 +224,17 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
         if (!tokenHolds(token, `/storage/${st.storage}`, 'Datastore.Audit')) continue;
         for (const n of st.nodes) {
           const online = s().nodes.find((x) => x.name === n)?.online;
-          out.push({ id: `storage/${n}/${st.storage}`, storage: st.storage, node: n, type: 'storage', plugintype: st.type, shared: st.shared ? 1 : 0, content: st.content, status: online ? 'available' : 'unknown', ...(online ? { disk: st.used, maxdisk: st.total } : {}) });
+          out.push({
+            id: `storage/${n}/${st.storage}`,
+            storage: st.storage,
+            node: n,
+            type: 'storage',
+            plugintype: st.type,
+            shared: st.shared ? 1 : 0,
+            content: st.content,
+            status: online ? 'available' : 'unknown',
+            ...(online ? { disk: st.used, maxdisk: st.total } : {}),
+          });
         }
       }
     }
@@ -168,7 +253,10 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
     const covered = new Set<number>();
     for (const job of s().jobs) {
       if (job.all === 1) for (const id of s().guests.keys()) covered.add(id);
-      for (const id of String(job.vmid ?? '').split(',').filter(Boolean)) covered.add(Number(id));
+      for (const id of String(job.vmid ?? '')
+        .split(',')
+        .filter(Boolean))
+        covered.add(Number(id));
     }
     const token = tokenOf(req);
     const data = [...s().guests.values()]
@@ -180,7 +268,8 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
   app.get(`${API}/access/permissions`, async (req) => {
     const { userid, path } = paramsOf(req, ['userid', 'path']);
     const token = tokenOf(req);
-    if (userid && userid !== token.id) throw new PveError(403, 'Permission check failed (/access, Sys.Audit)');
+    if (userid && userid !== token.id)
+      throw new PveError(403, 'Permission check failed (/access, Sys.Audit)');
     return { data: effectivePermissions(token, path) };
   });
 
@@ -192,7 +281,12 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
       data: {
         uptime: n.uptime,
         cpu: n.cpu,
-        cpuinfo: { model: 'AMD Ryzen 7 5700G with Radeon Graphics', cpus: n.maxcpu, sockets: 1, cores: n.maxcpu / 2 },
+        cpuinfo: {
+          model: 'AMD Ryzen 7 5700G with Radeon Graphics',
+          cpus: n.maxcpu,
+          sockets: 1,
+          cores: n.maxcpu / 2,
+        },
         loadavg: ['0.52', '0.61', '0.58'],
         memory: { total: n.maxmem, used: n.mem, free: n.maxmem - n.mem, available: n.maxmem - n.mem },
         swap: { total: 8 * 1024 ** 3, used: 0, free: 8 * 1024 ** 3 },
@@ -210,7 +304,18 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
   });
 
   app.get<{ Params: { node: string } }>(`${API}/nodes/:node/tasks`, async (req) => {
-    const p = paramsOf(req, ['start', 'limit', 'userfilter', 'typefilter', 'vmid', 'errors', 'source', 'since', 'until', 'statusfilter']);
+    const p = paramsOf(req, [
+      'start',
+      'limit',
+      'userfilter',
+      'typefilter',
+      'vmid',
+      'errors',
+      'source',
+      'since',
+      'until',
+      'statusfilter',
+    ]);
     const token = tokenOf(req);
     const auditor = tokenHolds(token, `/nodes/${req.params.node}`, 'Sys.Audit');
     const rows = [...fake.tasks.tasks.values()]
@@ -219,7 +324,11 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
       .filter((t) => (p.source === 'all' || p.source === 'active' ? true : t.status === 'stopped'))
       .filter((t) => !p.typefilter || t.type === p.typefilter)
       .filter((t) => !p.vmid || t.id === p.vmid)
-      .filter((t) => !bool(p.errors) || (t.status === 'stopped' && t.exitstatus !== 'OK' && !/^WARNINGS/.test(t.exitstatus ?? '')))
+      .filter(
+        (t) =>
+          !bool(p.errors) ||
+          (t.status === 'stopped' && t.exitstatus !== 'OK' && !/^WARNINGS/.test(t.exitstatus ?? '')),
+      )
       .filter((t) => !p.since || t.starttime >= Number(p.since))
       .sort((a, b) => b.starttime - a.starttime)
       .slice(Number(p.start ?? 0), Number(p.start ?? 0) + Number(p.limit ?? 50));
@@ -228,19 +337,35 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
 
   const taskFor = (req: FastifyRequest<{ Params: { node: string; upid: string } }>) => {
     const task = fake.tasks.tasks.get(req.params.upid);
-    if (!task || task.node !== req.params.node) throw new PveError(400, 'Parameter verification failed.', { upid: 'no such task' });
+    if (!task || task.node !== req.params.node)
+      throw new PveError(400, 'Parameter verification failed.', { upid: 'no such task' });
     if (!isOwner(task, tokenOf(req))) need(req, `/nodes/${req.params.node}`, ['Sys.Audit']);
     return task;
   };
 
-  app.get<{ Params: { node: string; upid: string } }>(`${API}/nodes/:node/tasks/:upid/status`, async (req) => {
-    paramsOf(req, []);
-    const task = taskFor(req);
-    fake.tasks.advance(task);
-    return {
-      data: { upid: task.upid, node: task.node, pid: 1, pstart: 1, starttime: task.starttime, type: task.type, id: task.id, user: task.user, ...(task.tokenid ? { tokenid: task.tokenid } : {}), status: task.status, ...(task.status === 'stopped' ? { exitstatus: task.exitstatus } : {}) },
-    };
-  });
+  app.get<{ Params: { node: string; upid: string } }>(
+    `${API}/nodes/:node/tasks/:upid/status`,
+    async (req) => {
+      paramsOf(req, []);
+      const task = taskFor(req);
+      fake.tasks.advance(task);
+      return {
+        data: {
+          upid: task.upid,
+          node: task.node,
+          pid: 1,
+          pstart: 1,
+          starttime: task.starttime,
+          type: task.type,
+          id: task.id,
+          user: task.user,
+          ...(task.tokenid ? { tokenid: task.tokenid } : {}),
+          status: task.status,
+          ...(task.status === 'stopped' ? { exitstatus: task.exitstatus } : {}),
+        },
+      };
+    },
+  );
 
   app.get<{ Params: { node: string; upid: string } }>(`${API}/nodes/:node/tasks/:upid/log`, async (req) => {
     const p = paramsOf(req, ['start', 'limit', 'download']);
@@ -264,7 +389,9 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
       return {
         data: {
           ...r,
-          ...(type === 'qemu' ? { qmpstatus: g.status === 'running' ? (g.paused ? 'paused' : 'running') : 'stopped', agent: 1 } : {}),
+          ...(type === 'qemu'
+            ? { qmpstatus: g.status === 'running' ? (g.paused ? 'paused' : 'running') : 'stopped', agent: 1 }
+            : {}),
           ...(g.status === 'running' ? { pid: 4242 } : {}),
           ha: { managed: 0 },
         },
@@ -296,20 +423,41 @@ export function registerReadRoutes(app: FastifyInstance, fake: FakeProxmox): voi
         ...(type === 'qemu' ? { vmstate: sn.vmstate ? 1 : 0 } : {}),
         ...(sn.parent ? { parent: sn.parent } : {}),
       }));
-      const current = { name: 'current', digest: configDigest(g), running: g.status === 'running' ? 1 : 0, description: 'You are here!', ...(g.parent ? { parent: g.parent } : {}) };
+      const current = {
+        name: 'current',
+        digest: configDigest(g),
+        running: g.status === 'running' ? 1 : 0,
+        description: 'You are here!',
+        ...(g.parent ? { parent: g.parent } : {}),
+      };
       return { data: [...snaps, current] };
     });
   }
 
-  app.get<{ Params: { node: string; storage: string } }>(`${API}/nodes/:node/storage/:storage/content`, async (req) => {
-    const p = paramsOf(req, ['content', 'vmid']);
-    need(req, `/storage/${req.params.storage}`, ['Datastore.Audit', 'Datastore.AllocateSpace'], true);
-    const st = s().storages.find((x) => x.storage === req.params.storage && x.nodes.includes(req.params.node));
-    if (!st) throw new PveError(500, `storage '${req.params.storage}' does not exist`);
-    const data = st.volumes
-      .filter((v) => (st.shared || v.node === req.params.node) && (!p.vmid || v.vmid === Number(p.vmid)))
-      .filter((v) => !p.content || p.content === 'backup')
-      .map((v) => ({ volid: v.volid, vmid: v.vmid, content: 'backup', format: v.format, size: v.size, ctime: v.ctime, subtype: v.subtype, ...(v.notes ? { notes: v.notes } : {}), ...(v.protected ? { protected: 1 } : {}) }));
-    return { data };
-  });
+  app.get<{ Params: { node: string; storage: string } }>(
+    `${API}/nodes/:node/storage/:storage/content`,
+    async (req) => {
+      const p = paramsOf(req, ['content', 'vmid']);
+      need(req, `/storage/${req.params.storage}`, ['Datastore.Audit', 'Datastore.AllocateSpace'], true);
+      const st = s().storages.find(
+        (x) => x.storage === req.params.storage && x.nodes.includes(req.params.node),
+      );
+      if (!st) throw new PveError(500, `storage '${req.params.storage}' does not exist`);
+      const data = st.volumes
+        .filter((v) => (st.shared || v.node === req.params.node) && (!p.vmid || v.vmid === Number(p.vmid)))
+        .filter((v) => !p.content || p.content === 'backup')
+        .map((v) => ({
+          volid: v.volid,
+          vmid: v.vmid,
+          content: 'backup',
+          format: v.format,
+          size: v.size,
+          ctime: v.ctime,
+          subtype: v.subtype,
+          ...(v.notes ? { notes: v.notes } : {}),
+          ...(v.protected ? { protected: 1 } : {}),
+        }));
+      return { data };
+    },
+  );
 }

@@ -92,11 +92,25 @@ export function configDigest(guest: FakeGuest): string {
 }
 
 export function guestName(guest: FakeGuest): string {
-  return String(guest.type === 'qemu' ? (guest.config.name ?? `VM ${guest.vmid}`) : (guest.config.hostname ?? `CT${guest.vmid}`));
+  return String(
+    guest.type === 'qemu'
+      ? (guest.config.name ?? `VM ${guest.vmid}`)
+      : (guest.config.hostname ?? `CT${guest.vmid}`),
+  );
 }
 
 function node(name: string, online = true): FakeNode {
-  return { name, online, maxcpu: 16, cpu: 0.12, maxmem: 64 * GiB, mem: 20 * GiB, maxdisk: 100 * GiB, disk: 30 * GiB, uptime: 12 * DAY };
+  return {
+    name,
+    online,
+    maxcpu: 16,
+    cpu: 0.12,
+    maxmem: 64 * GiB,
+    mem: 20 * GiB,
+    maxdisk: 100 * GiB,
+    disk: 30 * GiB,
+    uptime: 12 * DAY,
+  };
 }
 
 function guest(
@@ -110,8 +124,26 @@ function guest(
   const { tags, ...rest } = extra;
   const config: Record<string, string | number> =
     type === 'qemu'
-      ? { name, memory: 4096, cores: 2, sockets: 1, ostype: 'l26', scsi0: `local-lvm:vm-${vmid}-disk-0,size=32G`, net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0', onboot: 1 }
-      : { hostname: name, memory: 1024, swap: 512, cores: 1, ostype: 'debian', rootfs: `local-lvm:vm-${vmid}-disk-0,size=8G`, net0: 'name=eth0,bridge=vmbr0,ip=dhcp', unprivileged: 1 };
+      ? {
+          name,
+          memory: 4096,
+          cores: 2,
+          sockets: 1,
+          ostype: 'l26',
+          scsi0: `local-lvm:vm-${vmid}-disk-0,size=32G`,
+          net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0',
+          onboot: 1,
+        }
+      : {
+          hostname: name,
+          memory: 1024,
+          swap: 512,
+          cores: 1,
+          ostype: 'debian',
+          rootfs: `local-lvm:vm-${vmid}-disk-0,size=8G`,
+          net0: 'name=eth0,bridge=vmbr0,ip=dhcp',
+          unprivileged: 1,
+        };
   if (tags) config.tags = tags;
   return {
     vmid,
@@ -133,7 +165,13 @@ function guest(
   };
 }
 
-function backup(storage: string, vmid: number, subtype: 'qemu' | 'lxc', ctime: number, extra: Partial<FakeVolume> = {}): FakeVolume {
+function backup(
+  storage: string,
+  vmid: number,
+  subtype: 'qemu' | 'lxc',
+  ctime: number,
+  extra: Partial<FakeVolume> = {},
+): FakeVolume {
   const d = new Date(ctime * 1000);
   const two = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getUTCFullYear()}_${two(d.getUTCMonth() + 1)}_${two(d.getUTCDate())}-${two(d.getUTCHours())}_${two(d.getUTCMinutes())}_${two(d.getUTCSeconds())}`;
@@ -141,7 +179,20 @@ function backup(storage: string, vmid: number, subtype: 'qemu' | 'lxc', ctime: n
     storage === 'pbs'
       ? `pbs:backup/${subtype === 'qemu' ? 'vm' : 'ct'}/${vmid}/${d.toISOString().replace(/\.\d{3}Z$/, 'Z')}`
       : `${storage}:backup/vzdump-${subtype}-${vmid}-${stamp}.${subtype === 'qemu' ? 'vma.zst' : 'tar.zst'}`;
-  return { volid, vmid, subtype, ctime, size: 2 * GiB, format: storage === 'pbs' ? `pbs-${subtype === 'qemu' ? 'vm' : 'ct'}` : subtype === 'qemu' ? 'vma.zst' : 'tar.zst', ...extra };
+  return {
+    volid,
+    vmid,
+    subtype,
+    ctime,
+    size: 2 * GiB,
+    format:
+      storage === 'pbs'
+        ? `pbs-${subtype === 'qemu' ? 'vm' : 'ct'}`
+        : subtype === 'qemu'
+          ? 'vma.zst'
+          : 'tar.zst',
+    ...extra,
+  };
 }
 
 /**
@@ -155,7 +206,14 @@ export function fixtureState(now = Math.floor(Date.now() / 1000)): FakeState {
     guest(100, 'lxc', 'pve1', 'tailwarden', true, { tags: 'tailwarden' }),
     guest(101, 'qemu', 'pve1', 'homeassistant', true, {
       tags: 'prod;ha',
-      snapshots: [{ name: 'before_2025_12', description: 'before the December update', snaptime: now - 40 * DAY, vmstate: false }],
+      snapshots: [
+        {
+          name: 'before_2025_12',
+          description: 'before the December update',
+          snaptime: now - 40 * DAY,
+          vmstate: false,
+        },
+      ],
       parent: 'before_2025_12',
     }),
     guest(102, 'qemu', 'pve2', 'media', false, { tags: 'media' }),
@@ -179,7 +237,16 @@ export function fixtureState(now = Math.floor(Date.now() / 1000)): FakeState {
         used: 40 * GiB,
         volumes: [backup('local', 105, 'lxc', now - 2 * DAY, { node: 'pve2', notes: 'nightly' })],
       },
-      { storage: 'local-lvm', type: 'lvmthin', content: 'images,rootdir', shared: false, nodes: ['pve1', 'pve2'], total: 400 * GiB, used: 120 * GiB, volumes: [] },
+      {
+        storage: 'local-lvm',
+        type: 'lvmthin',
+        content: 'images,rootdir',
+        shared: false,
+        nodes: ['pve1', 'pve2'],
+        total: 400 * GiB,
+        used: 120 * GiB,
+        volumes: [],
+      },
       {
         storage: 'pbs',
         type: 'pbs',
@@ -219,10 +286,17 @@ export function generatedState(nodes: number, guests: number): FakeState {
   for (let i = 0; i < guests; i++) {
     const vmid = 100 + i;
     const type = i % 3 === 0 ? 'lxc' : 'qemu';
-    const g = guest(vmid, type, `pve${(i % nodes) + 1}`, `${type === 'lxc' ? 'ct' : 'vm'}-${String(i).padStart(3, '0')}`, i % 4 !== 0, {
-      tags: ['prod', 'dev;test', 'media', ''][i % 4],
-      cpu: (i % 17) / 100,
-    });
+    const g = guest(
+      vmid,
+      type,
+      `pve${(i % nodes) + 1}`,
+      `${type === 'lxc' ? 'ct' : 'vm'}-${String(i).padStart(3, '0')}`,
+      i % 4 !== 0,
+      {
+        tags: ['prod', 'dev;test', 'media', ''][i % 4],
+        cpu: (i % 17) / 100,
+      },
+    );
     state.guests.set(vmid, g);
   }
   return state;

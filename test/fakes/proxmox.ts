@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FakeToken } from './proxmox-acl.ts';
 import { selfSignedCertificate, type TestCertificate } from './proxmox-cert.ts';
-import { registerActionRoutes } from './proxmox-routes-act.ts';
 import { registerReadRoutes } from './proxmox-routes.ts';
+import { registerActionRoutes } from './proxmox-routes-act.ts';
 import { type FakeState, fixtureState } from './proxmox-state.ts';
 import { FakeTasks } from './proxmox-tasks.ts';
 
@@ -108,7 +108,10 @@ export async function startFakeProxmox(
     latencyMs: 0,
     useCertificate(next) {
       fake.certificate = next;
-      (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ key: next.key, cert: next.cert });
+      (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({
+        key: next.key,
+        cert: next.cert,
+      });
     },
     close: () => app.close(),
   };
@@ -121,7 +124,13 @@ export async function startFakeProxmox(
     return sendError(reply, new PveError(500, (error as Error).message));
   });
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new PveError(501, `Method '${req.method} ${req.url.split('?')[0]!.replace('/api2/json', '')}' not implemented`)),
+    sendError(
+      reply,
+      new PveError(
+        501,
+        `Method '${req.method} ${req.url.split('?')[0]!.replace('/api2/json', '')}' not implemented`,
+      ),
+    ),
   );
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
@@ -143,11 +152,16 @@ export async function startFakeProxmox(
     const node = /^\/api2\/json\/nodes\/([^/]+)/.exec(path)?.[1];
     const known = node ? fake.state.nodes.find((n) => n.name === node) : undefined;
     if (node && known && !known.online) throw new PveError(595, 'No route to host');
-    if (node && !known) throw new PveError(500, `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
+    if (node && !known)
+      throw new PveError(
+        500,
+        `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
+      );
   });
   app.addHook('preHandler', async (req) => {
     const last = fake.requests.at(-1);
-    if (last && req.body && typeof req.body === 'object') last.body = new URLSearchParams(req.body as Record<string, string>).toString();
+    if (last && req.body && typeof req.body === 'object')
+      last.body = new URLSearchParams(req.body as Record<string, string>).toString();
   });
 
   registerReadRoutes(app, fake);

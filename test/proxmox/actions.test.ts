@@ -28,7 +28,12 @@ describe('proxmox power, snapshots, backups and config changes', () => {
       vmid: 101,
       name: 'homeassistant',
       node: 'pve1',
-      task: { status: 'ok', exitstatus: 'OK', node: 'pve1', upid: expect.stringContaining(':qmshutdown:101:') },
+      task: {
+        status: 'ok',
+        exitstatus: 'OK',
+        node: 'pve1',
+        upid: expect.stringContaining(':qmshutdown:101:'),
+      },
     });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.map((p) => p.message)).toContain('VM 101: shutdown requested');
@@ -44,8 +49,12 @@ describe('proxmox power, snapshots, backups and config changes', () => {
   it('gives the task log when a task fails', async () => {
     const result = await call(h.admin, 'proxmox_guest_start', { vmid: 105 });
     expect(result.isError).toBe(true);
-    expect(result.text).toContain('[ERR_UPSTREAM_FAILED] The Proxmox task to start guest 105 failed: CT 105 already running.');
-    expect(result.text).toContain('last log lines:\nstart CT 105\nCT 105: start requested\nTASK ERROR: CT 105 already running');
+    expect(result.text).toContain(
+      '[ERR_UPSTREAM_FAILED] The Proxmox task to start guest 105 failed: CT 105 already running.',
+    );
+    expect(result.text).toContain(
+      'last log lines:\nstart CT 105\nCT 105: start requested\nTASK ERROR: CT 105 already running',
+    );
   });
 
   it('returns a task still running when asked not to wait; proxmox_task_get follows it', async () => {
@@ -62,7 +71,9 @@ describe('proxmox power, snapshots, backups and config changes', () => {
   it('stops hard and resets VMs only; resets of containers are refused before anything is sent', async () => {
     const stop = await call(h.admin, 'proxmox_guest_stop', { vmid: 105, overrule_shutdown: true });
     expect(stop.data.task.status).toBe('ok');
-    expect(h.pve.requests.find((r) => r.path.endsWith('/lxc/105/status/stop'))!.body).toBe('overrule-shutdown=1');
+    expect(h.pve.requests.find((r) => r.path.endsWith('/lxc/105/status/stop'))!.body).toBe(
+      'overrule-shutdown=1',
+    );
     const reset = await call(h.admin, 'proxmox_guest_reset', { vmid: 105 });
     expect(reset.text).toContain('[ERR_INPUT_REJECTED] Guest 105 is a container');
     const suspend = await call(h.admin, 'proxmox_guest_suspend', { vmid: 101 });
@@ -83,7 +94,9 @@ describe('proxmox power, snapshots, backups and config changes', () => {
       ['proxmox_backup_start', { mode: 'stop' }],
     ] as const) {
       const refused = await call(h.admin, tool, { vmid: 100, ...args });
-      expect(refused.text, tool).toContain('[ERR_POLICY_DENIED] Guest 100 (tailwarden) on cluster "home" is the one this gateway runs in');
+      expect(refused.text, tool).toContain(
+        '[ERR_POLICY_DENIED] Guest 100 (tailwarden) on cluster "home" is the one this gateway runs in',
+      );
       expect(refused.text).toContain('allow_self: true');
     }
     expect(h.pve.requests.filter((r) => r.method !== 'GET').length).toBe(before);
@@ -102,14 +115,21 @@ describe('proxmox power, snapshots, backups and config changes', () => {
       vmstate: true,
     });
     expect(created.data.task.status, created.text).toBe('ok');
-    expect(h.pve.requests.find((r) => r.path.endsWith('/qemu/101/snapshot') && r.method === 'POST')!.body).toBe(
-      'snapname=pre_upgrade&description=before+2026.2&vmstate=1',
-    );
+    expect(
+      h.pve.requests.find((r) => r.path.endsWith('/qemu/101/snapshot') && r.method === 'POST')!.body,
+    ).toBe('snapname=pre_upgrade&description=before+2026.2&vmstate=1');
     const list = await call(h.admin, 'proxmox_snapshots_list', { vmid: 101 });
-    expect(list.data.snapshots.map((s: { name: string }) => s.name)).toEqual(['before_2025_12', 'pre_upgrade']);
+    expect(list.data.snapshots.map((s: { name: string }) => s.name)).toEqual([
+      'before_2025_12',
+      'pre_upgrade',
+    ]);
     expect(list.data.snapshots[1]).toMatchObject({ vmstate: true, parent: 'before_2025_12' });
 
-    const rollback = await call(h.admin, 'proxmox_snapshot_rollback', { vmid: 101, snapname: 'before_2025_12', start: true });
+    const rollback = await call(h.admin, 'proxmox_snapshot_rollback', {
+      vmid: 101,
+      snapname: 'before_2025_12',
+      start: true,
+    });
     expect(rollback.data.task.status).toBe('ok');
     expect(guest(101).parent).toBe('before_2025_12');
     const deleted = await call(h.admin, 'proxmox_snapshot_delete', { vmid: 101, snapname: 'pre_upgrade' });
@@ -127,7 +147,10 @@ describe('proxmox power, snapshots, backups and config changes', () => {
   it('backs up a guest now with progress in percent, then deletes a backup (a protected one is refused)', async () => {
     const progress: { progress: number; total?: number }[] = [];
     const result = await h.admin.callTool(
-      { name: 'proxmox_backup_start', arguments: { vmid: 105, storage: 'pbs', notes: '{{guestname}} by hand', protected: true } },
+      {
+        name: 'proxmox_backup_start',
+        arguments: { vmid: 105, storage: 'pbs', notes: '{{guestname}} by hand', protected: true },
+      },
       CallToolResultSchema,
       { onprogress: (p) => progress.push(p), resetTimeoutOnProgress: true },
     );
@@ -144,8 +167,12 @@ describe('proxmox power, snapshots, backups and config changes', () => {
     const plain = backups.data.backups[1].volid;
     const deleted = await call(h.admin, 'proxmox_backup_delete', { volid: plain });
     expect(deleted.data).toMatchObject({ node: 'pve1', task: { status: 'ok' } });
-    expect((await call(h.admin, 'proxmox_backups_list', { vmid: 105, storage: 'pbs' })).data.backups).toHaveLength(1);
-    const local = await call(h.admin, 'proxmox_backup_delete', { volid: 'local:backup/vzdump-lxc-105-2026_01_01-00_00_00.tar.zst' });
+    expect(
+      (await call(h.admin, 'proxmox_backups_list', { vmid: 105, storage: 'pbs' })).data.backups,
+    ).toHaveLength(1);
+    const local = await call(h.admin, 'proxmox_backup_delete', {
+      volid: 'local:backup/vzdump-lxc-105-2026_01_01-00_00_00.tar.zst',
+    });
     expect(local.text).toContain('local to several nodes (pve1, pve2)');
   });
 
@@ -158,15 +185,31 @@ describe('proxmox power, snapshots, backups and config changes', () => {
       delete: ['description'],
     });
     expect(changed.isError, changed.text).toBe(false);
-    expect(changed.data).toMatchObject({ changed: ['memory', 'swap', 'tags'], deleted: ['description'], values: { memory: 2048, swap: 256, tags: 'prod;nas' } });
+    expect(changed.data).toMatchObject({
+      changed: ['memory', 'swap', 'tags'],
+      deleted: ['description'],
+      values: { memory: 2048, swap: 256, tags: 'prod;nas' },
+    });
     expect(changed.data.digest).not.toBe(read.data.digest);
-    const stale = await call(h.admin, 'proxmox_guest_config_set', { vmid: 105, digest: read.data.digest, set: { cores: 2 } });
+    const stale = await call(h.admin, 'proxmox_guest_config_set', {
+      vmid: 105,
+      digest: read.data.digest,
+      set: { cores: 2 },
+    });
     expect(stale.text).toContain('[ERR_CONFLICT]');
     expect(stale.text).toContain('digest mismatch');
     expect(guest(105).config.cores).toBe(1);
-    const wrongKind = await call(h.admin, 'proxmox_guest_config_set', { vmid: 101, digest: read.data.digest, set: { swap: 1 } });
+    const wrongKind = await call(h.admin, 'proxmox_guest_config_set', {
+      vmid: 101,
+      digest: read.data.digest,
+      set: { swap: 1 },
+    });
     expect(wrongKind.text).toContain('swap is for containers only');
-    const rootOnly = await call(h.admin, 'proxmox_guest_config_set', { vmid: 101, digest: read.data.digest, set: { args: '-x' } });
+    const rootOnly = await call(h.admin, 'proxmox_guest_config_set', {
+      vmid: 101,
+      digest: read.data.digest,
+      set: { args: '-x' },
+    });
     expect(rootOnly.text).toContain('[ERR_INPUT_REJECTED]');
   });
 
@@ -174,7 +217,9 @@ describe('proxmox power, snapshots, backups and config changes', () => {
     h.pve.tasks.holdNew = true;
     const cancel = new AbortController();
     const pending = h.admin
-      .callTool({ name: 'proxmox_backup_start', arguments: { vmid: 101 } }, CallToolResultSchema, { signal: cancel.signal })
+      .callTool({ name: 'proxmox_backup_start', arguments: { vmid: 101 } }, CallToolResultSchema, {
+        signal: cancel.signal,
+      })
       .catch((error: Error) => error);
     const task = await vi.waitFor(() => {
       const running = h.pve.tasks.running().find((t) => t.type === 'vzdump');
@@ -188,7 +233,11 @@ describe('proxmox power, snapshots, backups and config changes', () => {
 
     const snapCancel = new AbortController();
     const snap = h.admin
-      .callTool({ name: 'proxmox_snapshot_create', arguments: { vmid: 105, snapname: 'held' } }, CallToolResultSchema, { signal: snapCancel.signal })
+      .callTool(
+        { name: 'proxmox_snapshot_create', arguments: { vmid: 105, snapname: 'held' } },
+        CallToolResultSchema,
+        { signal: snapCancel.signal },
+      )
       .catch((error: Error) => error);
     const snapTask = await vi.waitFor(() => {
       const running = h.pve.tasks.running().find((t) => t.type === 'vzsnapshot');
@@ -198,7 +247,9 @@ describe('proxmox power, snapshots, backups and config changes', () => {
     snapCancel.abort('changed my mind');
     await snap;
     await vi.waitFor(() =>
-      expect(h.gateway.logs.some((l) => l.upid === snapTask.upid && String(l.msg).includes('the task runs on'))).toBe(true),
+      expect(
+        h.gateway.logs.some((l) => l.upid === snapTask.upid && String(l.msg).includes('the task runs on')),
+      ).toBe(true),
     );
     expect(h.pve.tasks.stopped).not.toContain(snapTask.upid);
     h.pve.tasks.release();

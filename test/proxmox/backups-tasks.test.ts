@@ -29,9 +29,15 @@ describe('proxmox backups and tasks (read)', () => {
       '101@pbs',
       '105@pbs',
     ]);
-    expect(data.backups[0]).toMatchObject({ guest_type: 'qemu', notes: 'homeassistant nightly', protected: false });
+    expect(data.backups[0]).toMatchObject({
+      guest_type: 'qemu',
+      notes: 'homeassistant nightly',
+      protected: false,
+    });
     expect(data.backups[2]).toMatchObject({ protected: true });
-    expect(data.backups[1].volid).toMatch(/^local:backup\/vzdump-lxc-105-\d{4}_\d{2}_\d{2}-\d{2}_\d{2}_\d{2}\.tar\.zst$/);
+    expect(data.backups[1].volid).toMatch(
+      /^local:backup\/vzdump-lxc-105-\d{4}_\d{2}_\d{2}-\d{2}_\d{2}_\d{2}\.tar\.zst$/,
+    );
   });
 
   it('filters backups by guest, storage and age (the gateway’s time grammar)', async () => {
@@ -47,7 +53,14 @@ describe('proxmox backups and tasks (read)', () => {
   it('lists backup jobs and judges coverage: no job, never backed up, too old', async () => {
     const jobs = await call(h.admin, 'proxmox_backup_jobs_list');
     expect(jobs.data.jobs).toEqual([
-      expect.objectContaining({ id: 'backup-6a1c2f3e-0001', enabled: true, schedule: '02:00', storage: 'pbs', selection: '101,105', mode: 'snapshot' }),
+      expect.objectContaining({
+        id: 'backup-6a1c2f3e-0001',
+        enabled: true,
+        schedule: '02:00',
+        storage: 'pbs',
+        selection: '101,105',
+        mode: 'snapshot',
+      }),
     ]);
     const coverage = await call(h.admin, 'proxmox_backup_coverage', { max_age_days: 7 });
     expect(coverage.isError, coverage.text).toBe(false);
@@ -67,9 +80,18 @@ describe('proxmox backups and tasks (read)', () => {
     const started = await call(h.admin, 'proxmox_guest_start', { vmid: 102 });
     expect(started.isError, started.text).toBe(false);
     const upid = started.data.task.upid;
-    expect(upid).toMatch(/^UPID:pve2:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmstart:102:tailwarden@pve!gateway:$/);
+    expect(upid).toMatch(
+      /^UPID:pve2:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmstart:102:tailwarden@pve!gateway:$/,
+    );
     const list = await call(h.admin, 'proxmox_tasks_list');
-    expect(list.data.tasks[0]).toMatchObject({ upid, node: 'pve2', type: 'qmstart', id: '102', user: 'tailwarden@pve!gateway', status: 'OK' });
+    expect(list.data.tasks[0]).toMatchObject({
+      upid,
+      node: 'pve2',
+      type: 'qmstart',
+      id: '102',
+      user: 'tailwarden@pve!gateway',
+      status: 'OK',
+    });
     const filtered = await call(h.admin, 'proxmox_tasks_list', { node: 'pve1', vmid: 102 });
     expect(filtered.data.tasks).toEqual([]);
     const task = await call(h.admin, 'proxmox_task_get', { upid, lines: 2 });

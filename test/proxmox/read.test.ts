@@ -47,7 +47,10 @@ describe('proxmox read tools against the fake API', () => {
     expect(await pick({ name: 'HOME' })).toEqual([101]);
     expect(await pick({ templates: true, type: 'qemu' })).toEqual([101, 102, 9000]);
     const json = await call(h.admin, 'proxmox_guests_list', { fields: ['vmid', 'name', 'status'] });
-    const toon = await call(h.admin, 'proxmox_guests_list', { fields: ['vmid', 'name', 'status'], format: 'toon' });
+    const toon = await call(h.admin, 'proxmox_guests_list', {
+      fields: ['vmid', 'name', 'status'],
+      format: 'toon',
+    });
     expect(toon.data).toEqual(json.data);
     expect(toon.text).toContain('guests[4]{vmid,name,status}:');
     expect(toon.text.length).toBeLessThan(json.text.length);
@@ -58,27 +61,47 @@ describe('proxmox read tools against the fake API', () => {
     expect(isError, text).toBe(false);
     expect(data.errors).toEqual([]);
     const [cluster] = data.clusters;
-    expect(cluster).toMatchObject({ cluster: 'home', cluster_name: 'homelab', quorate: true, version: '8.4.1', warnings: [] });
+    expect(cluster).toMatchObject({
+      cluster: 'home',
+      cluster_name: 'homelab',
+      quorate: true,
+      version: '8.4.1',
+      warnings: [],
+    });
     expect(cluster.nodes.map((n: { node: string }) => n.node)).toEqual(['pve1', 'pve2']);
-    expect(cluster.nodes[0]).toMatchObject({ status: 'online', cpus: 16, cpu_percent: 12, mem_percent: 31.3 });
+    expect(cluster.nodes[0]).toMatchObject({
+      status: 'online',
+      cpus: 16,
+      cpu_percent: 12,
+      mem_percent: 31.3,
+    });
   });
 
   it('reads one node, its storages, and a guest’s live status', async () => {
     const node = await call(h.admin, 'proxmox_node_status', { node: 'pve2' });
-    expect(node.data).toMatchObject({ node: 'pve2', cpus: 16, loadavg: ['0.52', '0.61', '0.58'], kernel: expect.stringContaining('pve') });
+    expect(node.data).toMatchObject({
+      node: 'pve2',
+      cpus: 16,
+      loadavg: ['0.52', '0.61', '0.58'],
+      kernel: expect.stringContaining('pve'),
+    });
     expect(node.data.memory.total_bytes).toBe(64 * 1024 ** 3);
 
     const storages = await call(h.admin, 'proxmox_storage_list', { content: 'backup' });
-    expect(storages.data.storages.map((s: { storage: string; node: string }) => `${s.storage}@${s.node}`)).toEqual([
-      'local@pve1',
-      'pbs@pve1',
-      'local@pve2',
-      'pbs@pve2',
-    ]);
+    expect(
+      storages.data.storages.map((s: { storage: string; node: string }) => `${s.storage}@${s.node}`),
+    ).toEqual(['local@pve1', 'pbs@pve1', 'local@pve2', 'pbs@pve2']);
     expect(storages.data.storages[1]).toMatchObject({ type: 'pbs', shared: true, used_percent: 87.5 });
 
     const status = await call(h.admin, 'proxmox_guest_status', { vmid: 101 });
-    expect(status.data).toMatchObject({ vmid: 101, name: 'homeassistant', status: 'running', qmpstatus: 'running', agent: true, is_gateway: false });
+    expect(status.data).toMatchObject({
+      vmid: 101,
+      name: 'homeassistant',
+      status: 'running',
+      qmpstatus: 'running',
+      agent: true,
+      is_gateway: false,
+    });
     const self = await call(h.admin, 'proxmox_guest_status', { vmid: 100 });
     expect(self.data).toMatchObject({ type: 'lxc', is_gateway: true });
   });
@@ -95,7 +118,12 @@ describe('proxmox read tools against the fake API', () => {
     const { data } = await call(h.admin, 'proxmox_snapshots_list', { vmid: 101 });
     expect(data.current_parent).toBe('before_2025_12');
     expect(data.snapshots).toEqual([
-      { name: 'before_2025_12', description: 'before the December update', taken: expect.any(String), vmstate: false },
+      {
+        name: 'before_2025_12',
+        description: 'before the December update',
+        taken: expect.any(String),
+        vmstate: false,
+      },
     ]);
   });
 
@@ -106,11 +134,25 @@ describe('proxmox read tools against the fake API', () => {
     expect(guest.data.source).toBe('proxmox-rrd');
     const [first] = guest.data.points;
     expect(Object.keys(first).sort()).toEqual(
-      ['cpu_percent', 'disk_bytes', 'diskread_bytes_per_s', 'diskwrite_bytes_per_s', 'maxmem_bytes', 'mem_bytes', 'netin_bytes_per_s', 'netout_bytes_per_s', 'time', 'ts'].sort(),
+      [
+        'cpu_percent',
+        'disk_bytes',
+        'diskread_bytes_per_s',
+        'diskwrite_bytes_per_s',
+        'maxmem_bytes',
+        'mem_bytes',
+        'netin_bytes_per_s',
+        'netout_bytes_per_s',
+        'time',
+        'ts',
+      ].sort(),
     );
     expect(guest.data.points[1].ts - first.ts).toBe(1800);
     const node = await call(h.admin, 'proxmox_node_history', { node: 'pve1', format: 'toon' });
-    expect(node.data.points[0]).toMatchObject({ loadavg: expect.any(Number), mem_total_bytes: 64 * 1024 ** 3 });
+    expect(node.data.points[0]).toMatchObject({
+      loadavg: expect.any(Number),
+      mem_total_bytes: 64 * 1024 ** 3,
+    });
     expect(node.text).toContain('points[69]{');
   });
 
@@ -122,7 +164,9 @@ describe('proxmox read tools against the fake API', () => {
     expect(node.text).toContain('could not reach the node');
     expect(node.text).toContain('No route to host');
     const list = await call(h.admin, 'proxmox_guests_list');
-    expect(list.data.guests.find((g: { vmid: number }) => g.vmid === 105)).toMatchObject({ status: 'unknown' });
+    expect(list.data.guests.find((g: { vmid: number }) => g.vmid === 105)).toMatchObject({
+      status: 'unknown',
+    });
     const status = await call(h.admin, 'proxmox_cluster_status');
     expect(status.data.clusters[0].nodes[1]).toMatchObject({ node: 'pve2', status: 'offline' });
   });

@@ -1,8 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ProxmoxContext } from '../../src/modules/proxmox/context.ts';
 import { proxmoxModule } from '../../src/modules/proxmox/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
-import type { FakeToken } from '../fakes/proxmox-acl.ts';
 import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
+import type { FakeToken } from '../fakes/proxmox-acl.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 export interface ProxmoxHarness {
@@ -69,7 +70,11 @@ export interface ToolAnswer {
   data: any;
 }
 
-export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolAnswer> {
   const result = await client.callTool({ name, arguments: args });
   const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
   return { isError: result.isError === true, text, data: result.structuredContent ?? {} };
@@ -78,4 +83,10 @@ export async function call(client: Client, name: string, args: Record<string, un
 /** Requests the fake received for one path pattern (to count what a tool cost). */
 export function requestsTo(pve: FakeProxmox, pattern: RegExp, since = 0) {
   return pve.requests.slice(since).filter((r) => pattern.test(r.path));
+}
+
+/** Close the gateway's kept-alive sockets to Proxmox, so the next request opens (and verifies) a new one. */
+export function closeProxmoxSockets(gw: TestGateway): void {
+  const context = gw.gateway.runtimes.get('proxmox')?.context as ProxmoxContext | undefined;
+  for (const client of context?.proxmox.clusters.all() ?? []) client.close();
 }
