@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type FakeProxmox, PveError } from './proxmox.ts';
-import { API, bool, guestAt, isOwner, need, paramsOf, tokenOf } from './proxmox-routes.ts';
+import { API, bool, guestAt, isOwner, label, need, paramsOf, tokenOf } from './proxmox-api.ts';
 import { configDigest, type FakeGuest, guestName } from './proxmox-state.ts';
 
 const MiB = 1024 ** 2;
-const CONFIG_ID = /^[a-z][a-z0-9_-]+$/i;
 
 /** Parameters each power call takes (qemu-server PVE/API2/Qemu.pm, pve-container PVE/API2/LXC/Status.pm). */
 const POWER_PARAMS: Record<string, { qemu: string[]; lxc: string[] | undefined }> = {
@@ -37,10 +36,6 @@ const CONFIG_PRIV: Record<string, string> = {
   tags: 'VM.Config.Options',
   ostype: 'VM.Config.Options',
 };
-
-function label(g: FakeGuest) {
-  return `${g.type === 'qemu' ? 'VM' : 'CT'} ${g.vmid}`;
-}
 
 export function registerActionRoutes(app: FastifyInstance, fake: FakeProxmox): void {
   const s = () => fake.state;
@@ -155,98 +150,6 @@ export function registerActionRoutes(app: FastifyInstance, fake: FakeProxmox): v
       if (set.cores) g.maxcpu = Number(set.cores);
       return { data: null };
     });
-
-    app.post<{ Params: { node: string; vmid: string } }>(`${base}/snapshot`, async (req) => {
-      const p = paramsOf(
-        req,
-        type === 'qemu' ? ['snapname', 'description', 'vmstate'] : ['snapname', 'description'],
-      );
-      const g = guestAt(fake, req.params.node, type, req.params.vmid);
-      need(req, `/vms/${g.vmid}`, ['VM.Snapshot']);
-      const name = p.snapname ?? '';
-      if (!CONFIG_ID.test(name) || name.length > 40)
-        throw new PveError(400, 'Parameter verification failed.', {
-          snapname: `invalid configuration ID '${name}'`,
-        });
-      if (name === 'current')
-        throw new PveError(500, "unable to use snapshot name 'current' (reserved name)");
-      if (g.lock) throw new PveError(500, `${label(g)} is locked (${g.lock})`);
-      g.lock = 'snapshot';
-      const upid = start(
-        req,
-        g.node,
-        `${type === 'qemu' ? 'qm' : 'vz'}snapshot`,
-        String(g.vmid),
-        [`${label(g)}: snapshot ${name}`, 'snapshotting the disks', 'saving the config'],
-        () => {
-          delete g.lock;
-          if (g.snapshots.some((x) => x.name === name))
-            throw new Error(`snapshot name '${name}' already used`);
-          g.snapshots.push({
-            name,
-            description: p.description ?? '',
-            snaptime: Math.floor(Date.now() / 1000),
-            vmstate: bool(p.vmstate),
-            parent: g.parent,
-          });
-          g.parent = name;
-        },
-      );
-      return { data: upid };
-    });
-
-    app.post<{ Params: { node: string; vmid: string; snapname: string } }>(
-      `${base}/snapshot/:snapname/rollback`,
-      async (req) => {
-        const p = paramsOf(req, ['start']);
-        const g = guestAt(fake, req.params.node, type, req.params.vmid);
-        need(req, `/vms/${g.vmid}`, ['VM.Snapshot', 'VM.Snapshot.Rollback'], true);
-        const name = req.params.snapname;
-        const upid = start(
-          req,
-          g.node,
-          `${prefix}rollback`,
-          String(g.vmid),
-          [`${label(g)}: rollback to ${name}`, 'stopping the guest'],
-          () => {
-            const snap = g.snapshots.find((x) => x.name === name);
-            if (!snap) throw new Error(`snapshot '${name}' does not exist`);
-            g.parent = name;
-            Object.assign(g, {
-              status: bool(p.start) || snap.vmstate ? 'running' : 'stopped',
-              uptime: bool(p.start) ? 1 : 0,
-            });
-          },
-        );
-        return { data: upid };
-      },
-    );
-
-    app.delete<{ Params: { node: string; vmid: string; snapname: string } }>(
-      `${base}/snapshot/:snapname`,
-      async (req) => {
-        paramsOf(req, ['force']);
-        const g = guestAt(fake, req.params.node, type, req.params.vmid);
-        need(req, `/vms/${g.vmid}`, ['VM.Snapshot']);
-        const name = req.params.snapname;
-        const upid = start(
-          req,
-          g.node,
-          `${prefix}delsnapshot`,
-          String(g.vmid),
-          [`${label(g)}: delete snapshot ${name}`],
-          () => {
-            const snap = g.snapshots.find((x) => x.name === name);
-            if (!snap) throw new Error(`snapshot '${name}' does not exist`);
-            g.snapshots = g.snapshots
-              .filter((x) => x !== snap)
-              .map((x) => (x.parent === name ? { ...x, parent: snap.parent } : x));
-            if (g.parent === name) g.parent = snap.parent;
-          },
-        );
-        return { data: upid };
-      },
-    );
   }
 
   app.post<{ Params: { node: string } }>(`${API}/nodes/:node/vzdump`, async (req) => {
@@ -270,7 +173,7 @@ export function registerActionRoutes(app: FastifyInstance, fake: FakeProxmox): v
     if (local.length === 0) return { data: 'OK' };
     need(req, `/storage/${storageId}`, ['Datastore.AllocateSpace']);
     const store = s().storages.find((x) => x.storage === storageId && x.nodes.includes(req.params.node));
-    if (!store || !store.content.split(',').includes('backup'))
+    if (!store?.content.split(',').includes('backup'))
       throw new PveError(500, `storage '${storageId}' does not support backups`);
     const g = s().guests.get(local[0]!)!;
     const lines = [

@@ -2,8 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FakeToken } from './proxmox-acl.ts';
 import { selfSignedCertificate, type TestCertificate } from './proxmox-cert.ts';
-import { registerReadRoutes } from './proxmox-routes.ts';
+import { registerClusterRoutes } from './proxmox-routes.ts';
 import { registerActionRoutes } from './proxmox-routes-act.ts';
+import { registerNodeRoutes } from './proxmox-routes-node.ts';
+import { registerSnapshotRoutes } from './proxmox-routes-snap.ts';
 import { type FakeState, fixtureState } from './proxmox-state.ts';
 import { FakeTasks } from './proxmox-tasks.ts';
 
@@ -164,8 +166,10 @@ export async function startFakeProxmox(
       last.body = new URLSearchParams(req.body as Record<string, string>).toString();
   });
 
-  registerReadRoutes(app, fake);
+  registerClusterRoutes(app, fake);
+  registerNodeRoutes(app, fake);
   registerActionRoutes(app, fake);
+  registerSnapshotRoutes(app, fake);
 
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
