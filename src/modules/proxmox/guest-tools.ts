@@ -21,7 +21,7 @@ import { isSelf } from './self.ts';
 export const guestFilterSchema = z.object({
   node: nodeArg.optional().describe('Only guests on this node'),
   type: z.enum(['qemu', 'lxc']).optional().describe('qemu (VMs) or lxc (containers)'),
-  status: z.enum(['running', 'stopped']).optional(),
+  status: z.enum(['running', 'stopped']).optional().describe('Only running or only stopped guests'),
   tag: z.string().max(64).optional().describe('Only guests with this Proxmox tag'),
   name: z.string().max(100).optional().describe('Only guests whose name contains this (any case)'),
   templates: z.boolean().default(false).describe('Include templates'),
