@@ -76,6 +76,8 @@ describe('proxmox power, snapshots, backups and config changes', () => {
     );
     const reset = await call(h.admin, 'proxmox_guest_reset', { vmid: 105 });
     expect(reset.text).toContain('[ERR_INPUT_REJECTED] Guest 105 is a container');
+    const vmReset = await call(h.admin, 'proxmox_guest_reset', { vmid: 101 });
+    expect(vmReset.data.task).toMatchObject({ status: 'ok', upid: expect.stringContaining(':qmreset:101:') });
     const suspend = await call(h.admin, 'proxmox_guest_suspend', { vmid: 101 });
     expect(suspend.data.task.status).toBe('ok');
     expect(guest(101).paused).toBe(true);
@@ -211,6 +213,17 @@ describe('proxmox power, snapshots, backups and config changes', () => {
       set: { args: '-x' },
     });
     expect(rootOnly.text).toContain('[ERR_INPUT_REJECTED]');
+  });
+
+  it('stops a running task on request; its log ends with the interruption', async () => {
+    h.pve.tasks.holdNew = true;
+    const started = await call(h.admin, 'proxmox_backup_start', { vmid: 105, wait: 0 });
+    expect(started.data.task.status).toBe('running');
+    const stopped = await call(h.admin, 'proxmox_task_stop', { upid: started.data.task.upid });
+    expect(stopped.data).toEqual({ cluster: 'home', upid: started.data.task.upid, stopped: true });
+    const task = await call(h.admin, 'proxmox_task_get', { upid: started.data.task.upid });
+    expect(task.data).toMatchObject({ status: 'stopped', exitstatus: 'interrupted by signal' });
+    expect(task.data.log.at(-1)).toBe('TASK ERROR: interrupted by signal');
   });
 
   it('stops the Proxmox task when the caller cancels a stoppable call, and leaves a snapshot running', async () => {

@@ -183,4 +183,27 @@ describe('proxmox read tools against the fake API', () => {
     const missing = await call(h.admin, 'proxmox_guest_status', { vmid: 4242 });
     expect(missing.text).toContain('[ERR_NOT_FOUND] No guest 4242 on Proxmox cluster "home"');
   });
+
+  it('offers the upgrade and backup-audit prompts, each naming the tools it leads through', async () => {
+    const viewer = await h.gateway.client(await h.gateway.token({ role: 'viewer' }));
+    const names = (await viewer.listPrompts()).prompts.map((p) => p.name);
+    expect(names).toContain('proxmox_backup_audit');
+    expect(names).not.toContain('proxmox_before_upgrade');
+    const upgrade = await h.admin.getPrompt({
+      name: 'proxmox_before_upgrade',
+      arguments: { vmid: '101', what: 'Home Assistant 2026.2' },
+    });
+    const text = (upgrade.messages[0]!.content as { text: string }).text;
+    for (const tool of [
+      'proxmox_guest_status',
+      'proxmox_snapshot_create',
+      'proxmox_snapshot_rollback',
+      'proxmox_snapshot_delete',
+    ])
+      expect(text).toContain(tool);
+    expect(text).toContain('Upgrade guest 101 (Home Assistant 2026.2)');
+    await expect(
+      h.admin.getPrompt({ name: 'proxmox_before_upgrade', arguments: { vmid: 'all' } }),
+    ).rejects.toThrow();
+  });
 });
