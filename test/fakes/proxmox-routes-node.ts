@@ -132,10 +132,12 @@ export function registerNodeRoutes(app: FastifyInstance, fake: FakeProxmox): voi
       paramsOf(req, []);
       const g = guestAt(fake, req.params.node, type, req.params.vmid);
       need(req, `/vms/${g.vmid}`, ['VM.Audit']);
-      const r = vmResource(fake, g);
+      // vmstatus calls the CPU count `cpus` (qemu-server's $vmstatus_return_properties); resources say maxcpu.
+      const { maxcpu, id: _id, ...r } = vmResource(fake, g) as Record<string, unknown>;
       return {
         data: {
           ...r,
+          cpus: maxcpu,
           ...(type === 'qemu'
             ? { qmpstatus: g.status === 'running' ? (g.paused ? 'paused' : 'running') : 'stopped', agent: 1 }
             : {}),

@@ -101,6 +101,7 @@ describe('proxmox read tools against the fake API', () => {
       qmpstatus: 'running',
       agent: true,
       is_gateway: false,
+      cpus: 2,
     });
     const self = await call(h.admin, 'proxmox_guest_status', { vmid: 100 });
     expect(self.data).toMatchObject({ type: 'lxc', is_gateway: true });

@@ -58,7 +58,7 @@ export class Clusters {
 
   /** The named cluster, or every cluster when no name is given (lists span all of them). */
   some(name: string | undefined): ProxmoxClient[] {
-    return name === undefined ? [...this.clients.values()] : [this.pick(name)];
+    return name === undefined && this.clients.size > 0 ? [...this.clients.values()] : [this.pick(name)];
   }
 
   all(): ProxmoxClient[] {

@@ -120,8 +120,10 @@ export const guestStatus = proxmoxTool({
       action: `read the status of guest ${vmid}`,
       signal: ctx.signal,
     });
+    // status/current says `cpus` where /cluster/resources says `maxcpu`.
     const current = guestFrom(client.name, {
       ...s,
+      maxcpu: s.maxcpu ?? s.cpus,
       vmid,
       node: guest.node,
       type: guest.type,
