@@ -10,6 +10,7 @@ describe('proxmox backups and tasks (read)', () => {
   afterAll(() => h.close());
   beforeEach(() => {
     h.pve.state = fixtureState();
+    h.pve.failures = [];
   });
 
   it('lists backups newest first over every backup storage, a shared one read once', async () => {
@@ -48,6 +49,19 @@ describe('proxmox backups and tasks (read)', () => {
     const bad = await call(h.admin, 'proxmox_backups_list', { since: 'last tuesday-ish' });
     expect(bad.text).toContain('[ERR_INPUT_REJECTED]');
     expect(bad.text).toContain('not a time');
+  });
+
+  it('keeps listing the other storages when one backup storage cannot be read, and says so', async () => {
+    const down = "pbs: error fetching datastores - 500 Can't connect to 10.0.0.9:8007 (No route to host)";
+    h.pve.failures.push({ path: /\/storage\/pbs\/content$/, status: 500, message: down, times: 2 });
+    const list = await call(h.admin, 'proxmox_backups_list');
+    expect(list.isError, list.text).toBe(false);
+    expect(list.data.backups.map((b: { storage: string }) => b.storage)).toEqual(['local']);
+    expect(list.data.warnings).toEqual([
+      expect.stringContaining('Storage pbs (node pve1) could not be read'),
+    ]);
+    const coverage = await call(h.admin, 'proxmox_backup_coverage');
+    expect(coverage.data.warnings).toEqual([expect.stringContaining("Can't connect to 10.0.0.9:8007")]);
   });
 
   it('lists backup jobs and judges coverage: no job, never backed up, too old', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toGatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { parseWhen, whenArg } from '../../util/when.ts';
 import type { ProxmoxClient } from './client.ts';
@@ -52,10 +53,11 @@ export async function readBackups(
   client: ProxmoxClient,
   signal: AbortSignal,
   filter: { node?: string; storage?: string; vmid?: number },
-): Promise<{ backups: BackupRow[]; storages: StorageRow[] }> {
+): Promise<{ backups: BackupRow[]; storages: StorageRow[]; unread: string[] }> {
   const all = (await clusterResources(client, 'storage', signal)).map((r) => storageFrom(client.name, r));
   const storages = backupStorages(all, filter.node, filter.storage);
-  const lists = await Promise.all(
+  // A storage that cannot be read (a Proxmox Backup Server that is down) must not hide the others' backups.
+  const settled = await Promise.allSettled(
     storages.map((s) =>
       client.get<Record<string, unknown>[]>(
         `/nodes/${encodeURIComponent(s.node)}/storage/${encodeURIComponent(s.storage)}/content`,
@@ -64,6 +66,15 @@ export async function readBackups(
       ),
     ),
   );
+  if (signal.aborted) throw signal.reason;
+  const unread = settled.flatMap((outcome, i) =>
+    outcome.status === 'rejected'
+      ? [
+          `Storage ${storages[i]!.storage} (node ${storages[i]!.node}) could not be read: ${toGatewayError(outcome.reason).message}`,
+        ]
+      : [],
+  );
+  const lists = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
   const backups = lists.flatMap((rows, i) =>
     (rows ?? []).map((r): BackupRow => {
       const verification = r.verification as { state?: string } | undefined;
@@ -84,7 +95,7 @@ export async function readBackups(
       };
     }),
   );
-  return { backups, storages };
+  return { backups, storages, unread };
 }
 
 export const backupsList = proxmoxTool({
@@ -115,6 +126,7 @@ export const backupsList = proxmoxTool({
     const warnings: string[] = [];
     const { results, errors } = await eachCluster(ctx, cluster, async (client) => {
       const read = await readBackups(client, ctx.signal, { vmid, storage, node });
+      warnings.push(...read.unread);
       if (read.storages.length === 0) {
         const why = await explainEmpty(
           client,
@@ -234,6 +246,9 @@ export const backupCoverage = proxmoxTool({
       }),
     ),
     summary: z.object({ guests: z.number(), no_job: z.number(), stale: z.number(), never: z.number() }),
+    warnings: z
+      .array(z.string())
+      .describe('Backup storages that could not be read (their backups are not counted)'),
   }),
   handler: async ({ cluster, max_age_days, only_problems }, ctx) => {
     const client = ctx.proxmox.clusters.pick(cluster);
@@ -284,6 +299,7 @@ export const backupCoverage = proxmoxTool({
         stale: guests.filter((g) => g.last_backup && g.problem?.includes('older')).length,
         never: guests.filter((g) => !g.last_backup).length,
       },
+      warnings: read.unread,
     };
   },
 });

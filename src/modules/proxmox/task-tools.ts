@@ -150,7 +150,7 @@ export const taskGet = proxmoxTool({
       node,
       type: String(status.type ?? ''),
       id: String(status.id ?? ''),
-      user: String(status.user ?? ''),
+      user: `${String(status.user ?? '')}${status.tokenid ? `!${String(status.tokenid)}` : ''}`,
       status: status.status === 'running' ? ('running' as const) : ('stopped' as const),
       exitstatus: typeof status.exitstatus === 'string' ? cleanText(status.exitstatus, 300) : undefined,
       started: isoTime(status.starttime),
