@@ -1,5 +1,6 @@
 import { defineModule } from '../types.ts';
 import { accessCheck } from './access.ts';
+import { backupCoverage } from './backup-coverage.ts';
 import { backupReadTools } from './backups-read.ts';
 import { backupWriteTools } from './backups-write.ts';
 import { clusterTools } from './cluster-tools.ts';
@@ -30,6 +31,7 @@ export const proxmoxModule = defineModule<ProxmoxContext>({
     ...historyTools,
     ...snapshotTools,
     ...backupReadTools,
+    backupCoverage,
     ...backupWriteTools,
     ...taskTools,
     ...powerTools,
