@@ -117,11 +117,13 @@ export async function followTask(
         action: `read the status of task ${upid}`,
         signal: ctx.signal,
       });
-      const last = await readLog(ctx.signal);
-      if (last !== undefined) {
-        const pct = /(\d{1,3}(?:\.\d+)?)%/.exec(last);
+      const raw = await readLog(ctx.signal);
+      if (raw !== undefined) {
+        const last = cleanText(raw, 200);
+        // vzdump and others log "…  42% (…)": shown as progress out of 100, else one step per new line.
+        const pct = /(\d{1,3}(?:\.\d{1,3})?)%/.exec(last);
         progress = pct ? Math.max(progress, Math.min(100, Number(pct[1]))) : progress + 1;
-        await ctx.progress({ progress, total: pct ? 100 : undefined, message: cleanText(last, 200) });
+        await ctx.progress({ progress, total: pct ? 100 : undefined, message: last });
       }
       const base = { cluster: client.name, node, upid, started: isoTime(status.starttime) };
       if (status.status === 'stopped') {
