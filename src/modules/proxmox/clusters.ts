@@ -7,6 +7,7 @@ import { CLUSTER_NAME_RE, type ProxmoxConfig } from './config.ts';
 /** The `cluster` argument every Proxmox tool takes. */
 export const clusterArg = z
   .string()
+  .max(63)
   .regex(CLUSTER_NAME_RE, 'a cluster name from modules.proxmox.clusters')
   .optional()
   .describe('Cluster name from modules.proxmox.clusters (default: the first configured)');

@@ -19,7 +19,10 @@ const dnsName = z
     'a DNS name',
   )
   .max(253);
-const tag = z.string().regex(/^[a-z0-9_][a-z0-9_+.-]{0,63}$/i, 'a Proxmox tag: letters, digits, _ + . -');
+const tag = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9_][a-z0-9_+.-]{0,63}$/i, 'a Proxmox tag: letters, digits, _ + . -');
 
 export const configChangeSchema = z
   .strictObject({
@@ -62,6 +65,7 @@ export const guestConfigSet = proxmoxTool({
     vmid: vmidArg,
     digest: z
       .string()
+      .max(64)
       .regex(/^[0-9a-f]{40,64}$/, 'the digest proxmox_guest_config_get returned')
       .describe('Digest of the config the change is based on (from proxmox_guest_config_get)'),
     set: configChangeSchema.default({}),

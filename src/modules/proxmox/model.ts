@@ -17,11 +17,13 @@ export const vmidArg = z
 export const NODE_RE = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 export const nodeArg = z
   .string()
+  .max(63)
   .regex(NODE_RE, 'a Proxmox node name, e.g. pve1')
   .describe('Node name, e.g. pve1');
 /** Proxmox storage ids (pve-storage-id format). */
 export const storageArg = z
   .string()
+  .max(100)
   .regex(/^[a-z][a-z0-9_.-]{0,98}[a-z0-9]$/i, 'a storage id, e.g. local or pbs-main')
   .describe('Storage id, e.g. local or pbs');
 

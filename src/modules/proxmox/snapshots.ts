@@ -12,6 +12,7 @@ import { runTask, waitArg } from './tasks.ts';
 /** pve-snapshot-name: a config id (letter, then letters, digits, _ and -), at most 40 characters. */
 export const snapnameArg = z
   .string()
+  .max(40)
   .regex(
     /^[a-zA-Z][a-zA-Z0-9_-]{1,39}$/,
     'a letter, then 1–39 letters, digits, _ or - (e.g. pre_upgrade_2026)',

@@ -37,6 +37,7 @@ export const tasksList = proxmoxTool({
     vmid: vmidArg.optional(),
     type: z
       .string()
+      .max(32)
       .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a task type such as vzdump or qmstart')
       .optional()
       .describe('Task type, e.g. vzdump, qmstart, vzstart'),
