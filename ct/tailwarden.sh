@@ -11,7 +11,12 @@ RAW_URL=${TAILWARDEN_RAW_URL:-https://raw.githubusercontent.com/tailwarden/tailw
 LISTEN_PORT=8080
 
 CTID='' HOSTNAME_CT=tailwarden STORAGE=local-lvm TEMPLATE_STORAGE=local BRIDGE=vmbr0 CORES=2 MEMORY=1024 DISK=8
-DOCKER=0 ADMIN=0 YES=0 UPDATE='' AUTHKEY=${TS_AUTHKEY:-}
+DOCKER=0 ADMIN=0 YES=0 UPDATE='' AUTHKEY=${TS_AUTHKEY:-} PVE_API=0 PVE_URL='' PVE_FINGERPRINT=''
+# The least-privilege Proxmox identity --proxmox-api creates for the gateway (see docs/proxmox.md).
+PVE_USER=tailwarden@pve PVE_ROLE=TailwardenGateway PVE_TOKEN=gateway
+PVE_PRIVS=VM.Audit,VM.PowerMgmt,VM.Snapshot,VM.Snapshot.Rollback,VM.Backup,VM.Config.CPU,VM.Config.Memory,VM.Config.Options,Datastore.Audit,Datastore.AllocateSpace,Sys.Audit
+# Where this node keeps its certificates (only tests point it elsewhere).
+PVE_LOCAL_DIR=${PVE_LOCAL_DIR:-/etc/pve/local}
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -37,6 +42,10 @@ Creates an unprivileged Debian 12 container with tailwarden ${TAILWARDEN_VERSION
                           Docker access is ROOT-EQUIVALENT inside the container)
   --enable-admin-actions  let the gateway control units and packages in the container
   --authkey KEY           Tailscale auth key (or set TS_AUTHKEY); without it the login URL is printed
+  --proxmox-api           let the gateway use this host's Proxmox API: creates (or reuses) the user $PVE_USER,
+                          the role $PVE_ROLE and a privilege-separated API token, stores the token secret and
+                          the pinned certificate fingerprint in the container and enables the proxmox module
+  --proxmox-url URL       the API URL the container reaches this host at (default: https://<$BRIDGE address>:8006)
   --update CTID           upgrade tailwarden in an existing container to ${TAILWARDEN_VERSION}
   -y, --yes               no dialog: take the defaults and the flags
   -h, --help              this help
@@ -57,6 +66,8 @@ while [ $# -gt 0 ]; do
     --docker) DOCKER=1 ;;
     --enable-admin-actions) ADMIN=1 ;;
     --authkey) need_value "$@"; AUTHKEY=$2; shift ;;
+    --proxmox-api) PVE_API=1 ;;
+    --proxmox-url) need_value "$@"; PVE_URL=$2; PVE_API=1; shift ;;
     --update) need_value "$@"; UPDATE=$2; shift ;;
     -y | --yes) YES=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -88,13 +99,83 @@ run_installer() {
     die "install.sh failed inside container $CTID (its message is above)" "fix the cause, then: $0 --update $CTID"
 }
 
+# Checks for --proxmox-api before anything is changed: pveum, the API certificate's fingerprint, the API URL.
+check_proxmox_api() {
+  command -v pveum >/dev/null || die "pveum not found: the Proxmox API set-up runs on a Proxmox VE host"
+  command -v openssl >/dev/null || die "openssl not found" "apt-get install openssl"
+  local cert=$PVE_LOCAL_DIR/pveproxy-ssl.pem
+  # pveproxy serves pveproxy-ssl.pem when there is one (a custom or ACME certificate), else pve-ssl.pem.
+  [ -f "$cert" ] || cert=$PVE_LOCAL_DIR/pve-ssl.pem
+  PVE_FINGERPRINT=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 2>/dev/null | sed 's/^[^=]*=//') ||
+    die "cannot read the API certificate $cert"
+  case $PVE_FINGERPRINT in ??:*) ;; *) die "cannot read the fingerprint of $cert" ;; esac
+  if [ -z "$PVE_URL" ]; then
+    local address
+    address=$(ip -4 -o addr show dev "$BRIDGE" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n1)
+    [ -n "$address" ] || die "bridge $BRIDGE has no IPv4 address to reach the API at" "pass --proxmox-url https://HOST:8006"
+    PVE_URL="https://$address:8006"
+  fi
+  case $PVE_URL in https://*) ;; *) die "--proxmox-url must start with https://" ;; esac
+}
+
+# The gateway's own Proxmox API identity: a user with a role holding only what the tools need, and a
+# privilege-separated token with its own ACL. Idempotent: an existing role is brought up to date, an existing user
+# and ACLs are kept, an existing token is kept when the container already holds its secret (Proxmox shows a secret
+# only once; otherwise the token is made anew). The secret travels as a 0600 file, never on a command line.
+setup_proxmox_api() {
+  local fingerprint=$PVE_FINGERPRINT url=$PVE_URL secret='' full="$PVE_USER!$PVE_TOKEN"
+  say "Proxmox API: role $PVE_ROLE, user $PVE_USER, token $full"
+  if pveum role list --output-format json | grep -Eq "\"roleid\": *\"$PVE_ROLE\""; then
+    pveum role modify "$PVE_ROLE" --privs "$PVE_PRIVS" >/dev/null
+  else
+    pveum role add "$PVE_ROLE" --privs "$PVE_PRIVS" >/dev/null
+  fi
+  pveum user list --output-format json | grep -Eq "\"userid\": *\"$PVE_USER\"" ||
+    pveum user add "$PVE_USER" --comment "tailwarden MCP gateway (API token only)" >/dev/null
+  pveum acl modify / --users "$PVE_USER" --roles "$PVE_ROLE" >/dev/null
+  local exists=0
+  pveum user token list "$PVE_USER" --output-format json | grep -Eq "\"tokenid\": *\"$PVE_TOKEN\"" && exists=1
+  if [ "$exists" = 1 ] && in_ct grep -q '^TAILWARDEN_PROXMOX_TOKEN_SECRET=.' /etc/tailwarden/tailwarden.env; then
+    say "keeping the existing token $full (its secret is in the container already)"
+  else
+    [ "$exists" = 0 ] || pveum user token remove "$PVE_USER" "$PVE_TOKEN" >/dev/null
+    secret=$(pveum user token add "$PVE_USER" "$PVE_TOKEN" --privsep 1 --comment "tailwarden gateway in CT $CTID" \
+      --output-format json | sed -n 's/.*"value" *: *"\([^"]*\)".*/\1/p')
+    [ -n "$secret" ] || die "pveum did not return a token secret"
+  fi
+  pveum acl modify / --tokens "$full" --roles "$PVE_ROLE" >/dev/null
+
+  (
+    umask 077
+    {
+      echo "TAILWARDEN_MODULES_PROXMOX_ENABLED=true"
+      printf "TAILWARDEN_MODULES_PROXMOX_CLUSTERS='[{\"name\":\"pve\",\"url\":\"%s\",\"token_id\":\"%s\",\"fingerprint\":\"%s\"}]'\n" \
+        "$url" "$full" "$fingerprint"
+      echo "TAILWARDEN_MODULES_PROXMOX_SELF_VMID=$CTID"
+      [ -z "$secret" ] || printf 'TAILWARDEN_PROXMOX_TOKEN_SECRET=%s\n' "$secret"
+    } >"$WORK/proxmox.env"
+  )
+  pct push "$CTID" "$WORK/proxmox.env" /root/.tailwarden-proxmox.env --perms 0600
+  # Replaces the lines the snippet sets and keeps every other line of the environment file.
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  in_ct bash -c 'set -e; env=$1; new=$2; umask 077; touch "$env"; cp "$env" "$env.tmp"
+    while IFS= read -r line; do grep -v "^${line%%=*}=" "$env.tmp" >"$env.tmp2" || true; mv "$env.tmp2" "$env.tmp"; done <"$new"
+    cat "$new" >>"$env.tmp"; chmod 0600 "$env.tmp"; mv "$env.tmp" "$env"; rm -f "$new"' \
+    merge-env /etc/tailwarden/tailwarden.env /root/.tailwarden-proxmox.env ||
+    die "could not write the Proxmox settings into container $CTID"
+  in_ct systemctl try-restart tailwarden.service || true
+  say "the proxmox module is on: $url, certificate pinned at $fingerprint"
+}
+
 if [ -n "$UPDATE" ]; then
   number --update "$UPDATE"
   CTID=$UPDATE
   pct status "$CTID" >/dev/null 2>&1 || die "there is no container $CTID" "see pct list"
+  [ "$PVE_API" = 0 ] || check_proxmox_api
   fetch_installer
   say "upgrading tailwarden in container $CTID to $TAILWARDEN_VERSION"
   run_installer
+  [ "$PVE_API" = 0 ] || setup_proxmox_api
   say "done: container $CTID runs tailwarden $TAILWARDEN_VERSION"
   exit 0
 fi
@@ -110,6 +191,7 @@ if [ "$YES" = 0 ] && [ -t 0 ] && command -v whiptail >/dev/null; then
   MEMORY=$(dialog "Memory (MiB)" "$MEMORY")
   DISK=$(dialog "Disk (GiB)" "$DISK")
   whiptail --title "tailwarden LXC" --yesno "Install Docker in the container (root-equivalent for the gateway)?" 8 60 --defaultno && DOCKER=1
+  whiptail --title "tailwarden LXC" --yesno "Let the gateway see and manage this host's guests through the Proxmox API (a least-privilege token)?" 8 60 --defaultno && PVE_API=1
 fi
 number --ctid "$CTID"
 number --cores "$CORES"
@@ -117,6 +199,7 @@ number --memory "$MEMORY"
 number --disk "$DISK"
 case $HOSTNAME_CT in '' | *[!a-z0-9-]* | -*) die "--hostname \"$HOSTNAME_CT\": use lower-case letters, digits and -" ;; esac
 pct status "$CTID" >/dev/null 2>&1 && die "container $CTID exists already" "pick another --ctid, or upgrade it with --update $CTID"
+[ "$PVE_API" = 0 ] || check_proxmox_api
 
 # Checks first, so a wrong storage or a missing template changes nothing.
 pvesm status -storage "$STORAGE" >/dev/null 2>&1 || die "storage \"$STORAGE\" does not exist" "see pvesm status; pass --storage NAME"
@@ -187,6 +270,7 @@ fi
 say "installing tailwarden $TAILWARDEN_VERSION"
 run_installer "${INSTALL_FLAGS[@]}"
 trap 'rm -rf "$WORK"' EXIT
+[ "$PVE_API" = 0 ] || setup_proxmox_api
 
 if [ "$LOGGED_IN" = 1 ]; then
   in_ct tailscale serve --bg --https=443 "http://127.0.0.1:$LISTEN_PORT" >/dev/null

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
 import { dockerConfig } from '../modules/docker/config.ts';
+import { proxmoxConfig } from '../modules/proxmox/config.ts';
 import { sshConfig } from '../modules/ssh/config.ts';
 import { systemConfig } from '../modules/system/config.ts';
 import { tailscaleConfig } from '../modules/tailscale/config.ts';
@@ -178,7 +179,13 @@ export const configSchema = z.strictObject({
   audit: auditSection,
   log: logSection,
   modules: section(
-    { system: systemConfig, docker: dockerConfig, tailscale: tailscaleConfig, ssh: sshConfig },
+    {
+      system: systemConfig,
+      docker: dockerConfig,
+      tailscale: tailscaleConfig,
+      ssh: sshConfig,
+      proxmox: proxmoxConfig,
+    },
     'Per-module settings.',
   ),
 });

@@ -1,4 +1,5 @@
 import { dockerModule } from './docker/index.ts';
+import { proxmoxModule } from './proxmox/index.ts';
 import { sshModule } from './ssh/index.ts';
 import { systemModule } from './system/index.ts';
 import { tailscaleModule } from './tailscale/index.ts';
@@ -10,4 +11,5 @@ export const allModules: readonly ToolModule[] = [
   dockerModule as ToolModule,
   tailscaleModule as ToolModule,
   sshModule as ToolModule,
+  proxmoxModule as ToolModule,
 ];

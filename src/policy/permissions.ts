@@ -10,6 +10,7 @@ export const PERMISSION_AREAS = {
   network: ['diag'],
   tailscale: ['read', 'write', 'admin'],
   ssh: ['read', 'exec'],
+  proxmox: ['read', 'write', 'admin'],
   approvals: ['grant'],
   audit: ['read'],
   metrics: ['read'],

@@ -125,9 +125,11 @@ describe('configuration loading', () => {
     expect(secrets.length).toBeGreaterThan(0);
     const env: Record<string, string> = { TAILWARDEN_STATE_DIR: '/tmp/z' };
     const secretValue = (leaf: (typeof secrets)[number]) =>
-      leaf.kind === 'list' || leaf.meta.format === 'url'
-        ? `https://very-secret-${leaf.env.toLowerCase()}.example/hook`
-        : `very-secret-${leaf.env.toLowerCase()}`;
+      leaf.kind === 'map'
+        ? JSON.stringify({ x: `very-secret-${leaf.env.toLowerCase()}` })
+        : leaf.kind === 'list' || leaf.meta.format === 'url'
+          ? `https://very-secret-${leaf.env.toLowerCase()}.example/hook`
+          : `very-secret-${leaf.env.toLowerCase()}`;
     for (const leaf of secrets) env[leaf.env] = secretValue(leaf);
     const printed = printableConfig(loadConfig({ env }).config);
     expect((printed.http as Record<string, unknown>).session_idle_timeout).toBe('30m');

@@ -1,9 +1,19 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { selfSignedCertificate } from '../fakes/proxmox-cert.ts';
 
 const run = promisify(execFile);
 
@@ -16,7 +26,7 @@ let log: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tw-test-deploy-ct-'));
   log = join(dir, 'calls.log');
-  for (const tool of ['pct', 'pveam', 'pvesm', 'pvesh'])
+  for (const tool of ['pct', 'pveam', 'pvesm', 'pvesh', 'pveum', 'ip'])
     symlinkSync(resolve('test/deploy/fake-pve/fake-pve.sh'), join(dir, tool));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,6 +164,132 @@ describe('ct/tailwarden.sh (Proxmox VE one-liner)', () => {
     const result = await ct(['--yes'], { PATH: '/usr/bin:/bin' });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('this script runs on a Proxmox VE host');
+  });
+});
+
+describe("ct/tailwarden.sh --proxmox-api (the gateway's least-privilege Proxmox token)", () => {
+  const SECRET = '3f0c7a55-9d1e-4c2b-8a6f-1b2c3d4e5f60';
+  const certificate = selfSignedCertificate('pve');
+  let root: string;
+  let pveLocal: string;
+  beforeEach(() => {
+    root = join(dir, 'ct-root');
+    pveLocal = join(dir, 'pve-local');
+    mkdirSync(join(root, 'etc/tailwarden'), { recursive: true });
+    mkdirSync(pveLocal);
+    writeFileSync(join(pveLocal, 'pve-ssl.pem'), certificate.cert);
+    // What install.sh wrote; the set-up must keep these lines.
+    writeFileSync(
+      join(root, 'etc/tailwarden/tailwarden.env'),
+      '# written by install.sh\nTAILWARDEN_AUTH=token\n',
+    );
+  });
+  const envFile = () => readFileSync(join(root, 'etc/tailwarden/tailwarden.env'), 'utf8');
+  const proxmoxEnv = (extra: Record<string, string> = {}) => ({
+    FAKE_CONTAINERS: '105',
+    FAKE_CT_ROOT: root,
+    FAKE_PVE_SECRET: SECRET,
+    FAKE_BRIDGE_IP: '192.168.1.10',
+    PVE_LOCAL_DIR: pveLocal,
+    ...extra,
+  });
+  const pveum = () => calls().filter((c) => c.startsWith('pveum'));
+
+  it('creates the role, user and privilege-separated token, pins the certificate and enables the module', async () => {
+    const result = await ct(['--update', '105', '--proxmox-api'], proxmoxEnv());
+    expect(result.code, result.stderr).toBe(0);
+    expect(pveum()).toEqual([
+      'pveum role list --output-format json',
+      'pveum role add TailwardenGateway --privs VM.Audit,VM.PowerMgmt,VM.Snapshot,VM.Snapshot.Rollback,VM.Backup,VM.Config.CPU,VM.Config.Memory,VM.Config.Options,Datastore.Audit,Datastore.AllocateSpace,Sys.Audit',
+      'pveum user list --output-format json',
+      'pveum user add tailwarden@pve --comment tailwarden MCP gateway (API token only)',
+      'pveum acl modify / --users tailwarden@pve --roles TailwardenGateway',
+      'pveum user token list tailwarden@pve --output-format json',
+      'pveum user token add tailwarden@pve gateway --privsep 1 --comment tailwarden gateway in CT 105 --output-format json',
+      'pveum acl modify / --tokens tailwarden@pve!gateway --roles TailwardenGateway',
+    ]);
+    const env = envFile();
+    expect(env).toContain('# written by install.sh\nTAILWARDEN_AUTH=token\n');
+    expect(env).toContain('TAILWARDEN_MODULES_PROXMOX_ENABLED=true\n');
+    expect(env).toContain(
+      `TAILWARDEN_MODULES_PROXMOX_CLUSTERS='[{"name":"pve","url":"https://192.168.1.10:8006","token_id":"tailwarden@pve!gateway","fingerprint":"${certificate.fingerprint}"}]'\n`,
+    );
+    expect(env).toContain('TAILWARDEN_MODULES_PROXMOX_SELF_VMID=105\n');
+    expect(env).toContain(`TAILWARDEN_PROXMOX_TOKEN_SECRET=${SECRET}\n`);
+    // Read as the service reads it (quotes around a value removed), the gateway's config has the module set up.
+    const vars = Object.fromEntries(
+      env
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
+    );
+    const { proxmox } = loadConfig({ env: vars }).config.modules;
+    expect(proxmox).toMatchObject({ enabled: true, self_vmid: 105, token_secret: SECRET });
+    expect(proxmox.clusters).toEqual([
+      {
+        name: 'pve',
+        url: 'https://192.168.1.10:8006',
+        token_id: 'tailwarden@pve!gateway',
+        fingerprint: certificate.fingerprint,
+      },
+    ]);
+    // The secret travelled as a file only, and the snippet was removed after the merge.
+    expect(calls().join('\n')).not.toContain(SECRET);
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    expect(existsSync(join(root, 'root/.tailwarden-proxmox.env'))).toBe(false);
+    expect(calls()).toContain('pct exec 105 -- systemctl try-restart tailwarden.service');
+    expect(result.stdout).toContain(`certificate pinned at ${certificate.fingerprint}`);
+  });
+
+  it('is idempotent: a second run keeps the token whose secret the container holds and changes nothing else', async () => {
+    const first = await ct(['--update', '105', '--proxmox-api'], proxmoxEnv());
+    expect(first.code, first.stderr).toBe(0);
+    const before = envFile();
+    rmSync(log);
+    const again = await ct(
+      ['--update', '105', '--proxmox-api'],
+      proxmoxEnv({
+        FAKE_PVE_ROLES: 'TailwardenGateway',
+        FAKE_PVE_USERS: 'tailwarden@pve',
+        FAKE_PVE_TOKENS: 'gateway',
+        FAKE_PVE_SECRET: 'never-used',
+      }),
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(pveum()).toEqual([
+      'pveum role list --output-format json',
+      expect.stringMatching(/^pveum role modify TailwardenGateway --privs /),
+      'pveum user list --output-format json',
+      'pveum acl modify / --users tailwarden@pve --roles TailwardenGateway',
+      'pveum user token list tailwarden@pve --output-format json',
+      'pveum acl modify / --tokens tailwarden@pve!gateway --roles TailwardenGateway',
+    ]);
+    expect(again.stdout).toContain('keeping the existing token');
+    expect(envFile().split('\n').sort()).toEqual(before.split('\n').sort());
+  }, 90_000);
+
+  it('makes the token anew when it exists but the container lost its secret', async () => {
+    const result = await ct(
+      ['--update', '105', '--proxmox-url', 'https://pve.home.arpa:8006'],
+      proxmoxEnv({
+        FAKE_PVE_ROLES: 'TailwardenGateway',
+        FAKE_PVE_USERS: 'tailwarden@pve',
+        FAKE_PVE_TOKENS: 'gateway',
+      }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(pveum()).toContain('pveum user token remove tailwarden@pve gateway');
+    expect(envFile()).toContain(`TAILWARDEN_PROXMOX_TOKEN_SECRET=${SECRET}`);
+    expect(envFile()).toContain('"url":"https://pve.home.arpa:8006"');
+  });
+
+  it('stops with a clear message when the API address cannot be found', async () => {
+    const result = await ct(['--update', '105', '--proxmox-api'], proxmoxEnv({ FAKE_BRIDGE_IP: '' }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('bridge vmbr0 has no IPv4 address');
+    expect(result.stderr).toContain('--proxmox-url');
+    // Checked before anything changed: no installer run, no pveum call.
+    expect(calls().some((c) => c.startsWith('pct push') || c.startsWith('pveum'))).toBe(false);
   });
 });
 

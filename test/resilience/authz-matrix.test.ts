@@ -74,6 +74,18 @@ describe('authorization matrix: every tool × every role × token and oidc', () 
           docker: { enabled: true },
           tailscale: { enabled: true, socket: '/nonexistent/tw-test-authz/tailscaled.sock' },
           ssh: { enabled: true },
+          // Nothing listens there: every call stops at the permission, input or risk check first.
+          proxmox: {
+            enabled: true,
+            clusters: [
+              {
+                name: 'pve',
+                url: 'https://127.0.0.1:9',
+                token_id: 'tailwarden@pve!gateway',
+                fingerprint: 'AA'.repeat(32),
+              },
+            ],
+          },
         },
         policy: Object.fromEntries(RISKS.map((r) => [r, 'deny'])),
         tools: { timeout: '5s' },
@@ -152,5 +164,5 @@ describe('authorization matrix: every tool × every role × token and oidc', () 
     expect(records.some((r) => String(JSON.stringify(r.principal)).includes(`oidc:${idp.issuer}`))).toBe(
       true,
     );
-  });
+  }, 180_000);
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { type HostileTarget, hostileCase } from './support/hostile-cases.ts';
 import { answerProblem, boundedAll, keepAliveAgent, send } from './support/http.ts';
@@ -17,6 +18,7 @@ const CONCURRENCY = 8;
 describe('hostile input against a running gateway', () => {
   let gw: TestGateway;
   let files: string;
+  let pve: FakeProxmox;
   const agent = keepAliveAgent(CONCURRENCY);
 
   beforeAll(async () => {
@@ -24,10 +26,26 @@ describe('hostile input against a running gateway', () => {
     files = mkdtempSync(join(tmpdir(), 'tw-hostile-files-'));
     writeFileSync(join(files, 'a'.repeat(200)), 'x\n');
     writeFileSync(join(files, 'lines.log'), `${'a'.repeat(40)}\n${'XFS '.repeat(1000)}\n`.repeat(20));
+    pve = await startFakeProxmox();
     gw = await startTestGateway({
       modules: everyModule,
       config: {
-        modules: { system: { file_roots: [files] } },
+        modules: {
+          system: { file_roots: [files] },
+          // Off by default, with a fake here: on, so its handlers meet the cases too.
+          proxmox: {
+            enabled: true,
+            clusters: [
+              {
+                name: 'pve',
+                url: pve.url,
+                token_id: FULL_TOKEN.id,
+                fingerprint: pve.certificate.fingerprint,
+              },
+            ],
+            token_secret: FULL_TOKEN.secret,
+          },
+        },
         rate_limit: { per_principal: 100_000_000, auth_failures: 100_000_000 },
         // Handlers run only where a generated string can reach them; the rest stop at the
         // risk gate, which comes after the permission and input checks the fuzzer is aiming at.
@@ -40,6 +58,7 @@ describe('hostile input against a running gateway', () => {
     agent.destroy();
     await gw?.close();
     rmSync(files, { recursive: true, force: true });
+    await pve?.close();
   });
 
   it(`answers ${CASES} generated malformed and adversarial requests without a crash, a 5xx or a malformed error`, async () => {
