@@ -64,7 +64,7 @@ export function toolDefinitionProblems(def: ToolDefinition): string[] {
 
 /**
  * Every tool, prompt and resource of every module, checked once at start-up,
- * with JSON Schemas computed once. Listing for a caller is a filter over it.
+ * with JSON Schemas computed once (on first use). Listing for a caller is a filter over it.
  */
 export class Registry {
   readonly tools = new Map<string, RegisteredTool>();
@@ -80,18 +80,23 @@ export class Registry {
         problems.push(...toolDefinitionProblems(def));
         if (this.tools.has(def.name)) problems.push(`tool ${def.name}: defined twice`);
         const annotations = annotationsOf(def);
+        // The JSON Schemas are made on first listing, once: making all of them was a third of the start-up.
+        let listed: ListedTool | undefined;
         this.tools.set(def.name, {
           def,
           moduleId: module.id,
           annotations,
           hidden: hiddenBecause({ ...def, annotations, moduleEnabled, moduleId: module.id }, config),
-          listed: {
-            name: def.name,
-            title: def.title,
-            description: def.description,
-            inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
-            outputSchema: jsonSchemaOf(def.output, 'output'),
-            annotations: { title: def.title, ...annotations },
+          get listed() {
+            listed ??= {
+              name: def.name,
+              title: def.title,
+              description: def.description,
+              inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
+              outputSchema: jsonSchemaOf(def.output, 'output'),
+              annotations: { title: def.title, ...annotations },
+            };
+            return listed;
           },
         });
       }

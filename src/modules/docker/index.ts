@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { loadDockerode } from '../../util/lazy-require.ts';
 import { defineModule, type ToolModule } from '../types.ts';
 import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
 import { containerStats } from './container-stats.ts';
@@ -61,10 +62,17 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
   start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.
-    const engine = guardEnginePaths(new Docker({ socketPath: settings.socket }));
+    // Made on first use: loading dockerode is a large share of start-up.
+    let engine: Docker | undefined;
+    const getEngine = () => {
+      engine ??= guardEnginePaths(new (loadDockerode())({ socketPath: settings.socket }));
+      return engine;
+    };
     const context: DockerContext = {
       docker: {
-        engine,
+        get engine() {
+          return getEngine();
+        },
         config: settings,
         stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
         compose: new ComposeRunner(settings.socket, settings.compose_timeout),
@@ -75,7 +83,7 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
       context,
       async health() {
         try {
-          await engine.ping({ abortSignal: AbortSignal.timeout(5000) } as never);
+          await getEngine().ping({ abortSignal: AbortSignal.timeout(5000) } as never);
           return { status: 'ok' as const };
         } catch (error) {
           return {
