@@ -3,13 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, jsonOf, rawMcp, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
 import { startTestIdp, type TestIdp } from './support/idp.ts';
+import { type JwksIssuer, startJwksIssuer } from './support/jwks-issuer.ts';
 
 const PUBLIC_URL = 'https://warden.example.ts.net';
 const RESOURCE = `${PUBLIC_URL}/mcp`;
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-describe('jwt mode: JWT access tokens verified against the issuer JWKS', () => {
+/** auth.jwt for one issuer, in the single-issuer form or as one entry of auth.jwt.issuers (after another). */
+type Form = 'single issuer' | 'list of issuers';
+const jwtFor = (form: Form, issuer: string, extra: Record<string, unknown> = {}) =>
+  form === 'single issuer'
+    ? { issuer, ...extra }
+    : { issuers: [{ issuer: 'https://unrelated.example.com' }, { issuer, ...extra }] };
+
+describe.each<Form>([
+  'single issuer',
+  'list of issuers',
+])('jwt mode (%s): JWT access tokens verified against the issuer JWKS', (form) => {
   let idp: TestIdp;
   let gw: TestGateway;
   const init = (token: string) =>
@@ -28,7 +39,7 @@ describe('jwt mode: JWT access tokens verified against the issuer JWKS', () => {
       config: {
         public_url: PUBLIC_URL,
         rate_limit: { auth_failures: 10_000 },
-        auth: { modes: ['token', 'jwt'], jwt: { issuer: idp.issuer }, users: { gina: ['viewer'] } },
+        auth: { modes: ['token', 'jwt'], jwt: jwtFor(form, idp.issuer), users: { gina: ['viewer'] } },
       },
     });
   });
@@ -108,7 +119,7 @@ describe('jwt mode: JWT access tokens verified against the issuer JWKS', () => {
       modules: [testModule],
       config: {
         public_url: PUBLIC_URL,
-        auth: { modes: ['jwt'], jwt: { issuer: fresh.issuer }, default_role: 'viewer' },
+        auth: { modes: ['jwt'], jwt: jwtFor(form, fresh.issuer), default_role: 'viewer' },
       },
     });
     try {
@@ -137,9 +148,106 @@ describe('jwt mode: JWT access tokens verified against the issuer JWKS', () => {
       startTestGateway({
         config: {
           public_url: PUBLIC_URL,
-          auth: { modes: ['jwt'], jwt: { issuer: idp.issuer, algorithms: ['HS256'] } },
+          auth: { modes: ['jwt'], jwt: jwtFor(form, idp.issuer, { algorithms: ['HS256'] }) },
         },
       }),
     ).rejects.toThrow(/asymmetric/);
+  });
+});
+
+describe('jwt mode with several issuers', () => {
+  let pocket: JwksIssuer;
+  let authentik: JwksIssuer;
+  let gw: TestGateway;
+  const init = (token: string) =>
+    rawMcp(gw.url, { body: INITIALIZE, headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    // The same kid on both: a verifier that looked keys up by kid across issuers would mix them.
+    pocket = await startJwksIssuer('k1');
+    authentik = await startJwksIssuer('k1');
+    gw = await startTestGateway({
+      modules: [testModule],
+      config: {
+        public_url: PUBLIC_URL,
+        rate_limit: { auth_failures: 10_000 },
+        auth: {
+          modes: ['jwt'],
+          jwt: {
+            issuers: [
+              { issuer: pocket.issuer, users: { sam: ['viewer'] } },
+              { issuer: authentik.issuer, roles_claim: 'tw_roles', users: { sam: ['operator'] } },
+            ],
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await pocket?.close();
+    await authentik?.close();
+  });
+
+  const toolsOf = async (token: string) =>
+    (await (await gw.client(token)).listTools()).tools.map((t) => t.name);
+
+  it("maps roles with each issuer's own settings", async () => {
+    const fromPocket = await toolsOf(await pocket.sign({ sub: 's1', preferred_username: 'sam', aud: RESOURCE }));
+    expect(fromPocket).toContain('test_echo');
+    expect(fromPocket).not.toContain('test_thing_restart');
+    const fromAuthentik = await toolsOf(
+      await authentik.sign({ sub: 's2', preferred_username: 'sam', aud: RESOURCE }),
+    );
+    expect(fromAuthentik).toContain('test_thing_restart');
+    // roles_claim is per issuer: "tw_roles" counts for authentik only.
+    const claimed = await toolsOf(
+      await authentik.sign({ sub: 'x', preferred_username: 'nobody', aud: RESOURCE, tw_roles: ['admin'] }),
+    );
+    expect(claimed).toContain('test_thing_wipe');
+    const ignored = await init(
+      await pocket.sign({ sub: 'y', preferred_username: 'nobody', aud: RESOURCE, tw_roles: ['admin'] }),
+    );
+    expect(ignored.status).toBe(403); // signed in, but no role from pocket's mapping
+  });
+
+  it("never validates a token of one issuer with another's keys", async () => {
+    const before = pocket.jwksFetches;
+    // Signed with pocket's key but naming authentik: checked against authentik's keys only, and refused.
+    const forged = await pocket.sign(
+      { sub: 's1', preferred_username: 'sam', aud: RESOURCE, tw_roles: ['admin'] },
+      { iss: authentik.issuer },
+    );
+    const res = await init(forged);
+    expect(res.status).toBe(401);
+    expect((await jsonOf(res)).error_description).toMatch(/signature/);
+    expect(pocket.jwksFetches).toBe(before);
+  });
+
+  it('leaves a token of an unconfigured issuer to no one (401)', async () => {
+    const stranger = await startJwksIssuer('k1');
+    try {
+      const res = await init(await stranger.sign({ sub: 'z', aud: RESOURCE, roles: ['admin'] }));
+      expect(res.status).toBe(401);
+      expect(stranger.jwksFetches).toBe(0);
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('refuses the same issuer twice', async () => {
+    await expect(
+      startTestGateway({
+        config: {
+          public_url: PUBLIC_URL,
+          auth: { modes: ['jwt'], jwt: { issuer: pocket.issuer, issuers: [{ issuer: pocket.issuer }] } },
+        },
+      }),
+    ).rejects.toThrow(/configured twice/);
+  });
+
+  it('lists every issuer in the protected resource metadata', async () => {
+    const res = await fetch(`${gw.url}/.well-known/oauth-protected-resource/mcp`);
+    expect((await res.json()).authorization_servers).toEqual([pocket.issuer, authentik.issuer]);
   });
 });
