@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The tailwarden command runs the TypeScript sources in tests: no build step, and no test races a rebuild.
+    env: { TAILWARDEN_FROM_SOURCE: '1' },
     reporters: ['default'],
   },
 });

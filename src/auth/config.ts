@@ -71,11 +71,30 @@ export const oidcConfig = section(
 
 const jwtIssuerEntry = z.strictObject({
   issuer: z.string().min(1).describe('Issuer (iss) of the JWT access tokens this entry checks.'),
-  jwks_uri: z.string().min(1).optional().describe("The issuer's JWKS URL (default: from its discovery document)."),
-  audience: z.string().min(1).optional().describe('Required aud (default: auth.jwt.audience, else <public_url>/mcp).'),
-  algorithms: z.array(z.string().min(1)).optional().describe('Signature algorithms (default: auth.jwt.algorithms).'),
-  roles_claim: z.string().min(1).optional().describe('Claim holding gateway roles (default: auth.jwt.roles_claim).'),
-  groups_claim: z.string().min(1).optional().describe('Claim holding groups (default: auth.jwt.groups_claim).'),
+  jwks_uri: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The issuer's JWKS URL (default: from its discovery document)."),
+  audience: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Required aud (default: auth.jwt.audience, else <public_url>/mcp).'),
+  algorithms: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Signature algorithms (default: auth.jwt.algorithms).'),
+  roles_claim: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Claim holding gateway roles (default: auth.jwt.roles_claim).'),
+  groups_claim: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Claim holding groups (default: auth.jwt.groups_claim).'),
   users: z
     .record(z.string().min(1), z.array(roleName))
     .optional()
@@ -84,7 +103,9 @@ const jwtIssuerEntry = z.strictObject({
     .record(z.string().min(1), z.array(roleName))
     .optional()
     .describe('Group → roles for this issuer (default: auth.groups).'),
-  default_role: roleName.optional().describe('Role for a principal of this issuer with none (default: auth.default_role).'),
+  default_role: roleName
+    .optional()
+    .describe('Role for a principal of this issuer with none (default: auth.default_role).'),
 });
 
 export const jwtConfig = section(

@@ -4,7 +4,13 @@ import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { jwtIssuers } from './config.ts';
 import { JwtIssuer } from './jwt-issuer.ts';
-import { type AuthRequest, type HealthReport, NOT_MINE, type Verifier, type VerifyResult } from './verifier.ts';
+import {
+  type AuthRequest,
+  type HealthReport,
+  NOT_MINE,
+  type Verifier,
+  type VerifyResult,
+} from './verifier.ts';
 
 /**
  * Mode `jwt`: JWT access tokens from one or more issuers (auth.jwt and auth.jwt.issuers). The token's

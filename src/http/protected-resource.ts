@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
 import { jwtIssuers } from '../auth/config.ts';
+import type { Principal } from '../auth/principal.ts';
 import { canonicalResource } from '../auth/role-mapping.ts';
 import type { Config } from '../config/schema.ts';
 import { bearerChallenge, type ChallengeBuilder } from './challenge.ts';

@@ -6,6 +6,7 @@ import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
 import { containerStats } from './container-stats.ts';
 import { containerInspect, containerList } from './containers.ts';
 import type { DockerContext } from './context.ts';
+import { dockerDoctor } from './doctor.ts';
 import { dockerError } from './errors.ts';
 import { imageInspect, imageList, imagePrune, imagePull, imageRemove } from './images.ts';
 import {
@@ -59,6 +60,7 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
   title: 'Docker',
   enabled: (config) => config.modules.docker.enabled,
   tools: dockerTools,
+  doctor: dockerDoctor,
   start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.

@@ -32,6 +32,7 @@ export const sshModule = defineModule<SshContext>({
   title: 'SSH fleet',
   enabled: (config) => config.modules.ssh.enabled,
   tools: sshTools,
+  doctor: (deps) => import('./doctor.ts').then((m) => m.sshDoctor(deps)),
   start(deps) {
     const fleet = createFleet(deps);
     if (deps.peer) fleet.deviceSource = tailnetDeviceSource(deps.peer);

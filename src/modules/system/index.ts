@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { defineResource, jsonResource } from '../../mcp/resource.ts';
 import { defineModule } from '../types.ts';
 import type { HostIdentity, SystemContext } from './context.ts';
+import { systemDoctor } from './doctor.ts';
 import { FileGuard } from './file-guard.ts';
 import { fileTools } from './files.ts';
 import { identityOf, inventoryTools } from './inventory.ts';
@@ -83,6 +84,7 @@ export const systemModule = defineModule<SystemContext>({
     ...inventoryTools,
   ],
   prompts: systemPrompts,
+  doctor: systemDoctor,
   resources: [statusResource, inventoryResource, identityResource],
   async start({ config, log, db }) {
     const settings = config.modules.system;
