@@ -18,6 +18,7 @@ export const NON_CONFIG_ENV = new Set([
   'TAILWARDEN_CONFIG', // the config file (every command)
   'TAILWARDEN_FROM_SOURCE', // bin/tailwarden.js: run src/ instead of dist/
   'TAILWARDEN_NODE_RETRIED', // bin/tailwarden.js: set on its re-run with the bundled Node
+  'TAILWARDEN_SKIP_PREREQUISITES', // the test suite: skip the check for Docker and the test images
   'TAILWARDEN_VERSION', // install.sh and ct/tailwarden.sh: the release to install
   'TAILWARDEN_RELEASE_URL', // install.sh
   'TAILWARDEN_RAW_URL', // ct/tailwarden.sh
