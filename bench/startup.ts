@@ -62,7 +62,8 @@ const stateDir = mkdtempSync(join(tmpdir(), 'tw-bench-startup-'));
 try {
   await once(false, stateDir); // first start: creates keys and the database; also fills the compile cache
   await once(true, stateDir);
-  const results = { dist: [] as { wallMs: number; cpuMs: number }[], source: [] as typeof results.dist };
+  type Run = { wallMs: number; cpuMs: number };
+  const results: Record<'dist' | 'source', Run[]> = { dist: [], source: [] };
   for (let i = 0; i < rounds; i++) {
     results.dist.push(await once(false, stateDir));
     results.source.push(await once(true, stateDir));

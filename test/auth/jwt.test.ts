@@ -250,6 +250,7 @@ describe('jwt mode with several issuers', () => {
 
   it('lists every issuer in the protected resource metadata', async () => {
     const res = await fetch(`${gw.url}/.well-known/oauth-protected-resource/mcp`);
-    expect((await res.json()).authorization_servers).toEqual([pocket.issuer, authentik.issuer]);
+    const metadata = (await res.json()) as { authorization_servers: string[] };
+    expect(metadata.authorization_servers).toEqual([pocket.issuer, authentik.issuer]);
   });
 });

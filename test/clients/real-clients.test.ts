@@ -72,6 +72,8 @@ describe('real MCP clients: mcp-remote and the Inspector CLI', { timeout: 120_00
     await client.connect(
       new StdioClientTransport({
         command: process.execPath,
+        // mcp-remote itself expands ${VAR} in header values from its environment, as the README uses it.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text mcp-remote receives
         args: [MCP_REMOTE, url, '--allow-http', '--header', 'Authorization:Bearer ${TAILWARDEN_TOKEN}'],
         env: { ...env(), TAILWARDEN_TOKEN: token },
         stderr: 'ignore',

@@ -32,7 +32,12 @@ export async function dockerDoctor({ config, signal }: DoctorDeps): Promise<Doct
   }
   try {
     const Docker = loadDockerode();
-    const version = await new Docker({ socketPath: socket }).version({ abortSignal: signal } as never);
+    const version = (await new Docker({ socketPath: socket }).version({
+      abortSignal: signal,
+    } as never)) as unknown as {
+      Version: string;
+      ApiVersion: string;
+    };
     return [
       { check, status: 'ok', detail: `Docker ${version.Version} (API ${version.ApiVersion}) at ${socket}` },
     ];
