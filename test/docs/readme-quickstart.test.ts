@@ -114,8 +114,9 @@ describe('README quick start, on a fresh clone', { timeout: 480_000 }, () => {
     expect(JSON.parse(healthOut)).toMatchObject({ status: 'ok' });
 
     const create = command('Create a token', 'export TAILWARDEN_TOKEN=');
-    const { stdout: token } = await sh(`${create}\nprintf %s "$TAILWARDEN_TOKEN"`);
+    const { stdout: token, stderr } = await sh(`${create}\nprintf %s "$TAILWARDEN_TOKEN"`);
     expect(token.split('.')).toHaveLength(3);
+    expect(stderr).not.toMatch(/EBADENGINE|ExperimentalWarning/); // the system Node may be older: no noise
 
     const client = new Client({ name: 'quickstart', version: '1' });
     await client.connect(
