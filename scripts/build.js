@@ -83,12 +83,22 @@ function copyAssets(from, to) {
 
 /**
  * Builds into a fresh directory and swaps it in, so a process starting meanwhile sees the old dist/ or the new
- * one, never half of each, and files removed from src/ leave nothing behind. Returns false when another build
- * holds the lock (the caller runs the sources this once instead of waiting).
+ * one, never half of each, and files removed from src/ leave nothing behind. When another build holds the lock
+ * it returns false at once (the launcher then runs the sources this once), or with `wait` waits for it.
  */
-export function build(root, { quiet = false } = {}) {
+export function build(root, { quiet = false, wait = false, ifStale = false } = {}) {
   const lock = join(root, 'dist.lock');
-  if (!takeLock(lock)) return false;
+  if (!takeLock(lock)) {
+    if (!wait) return false;
+    // An explicit build (npm ci, npm pack, npm run build) waits for the one under way; a dead one's lock is
+    // broken by takeLock after STALE_LOCK_MS.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (!takeLock(lock)) Atomics.wait(pause, 0, 0, 200);
+  }
+  if (ifStale && !isStale(root)) {
+    rmSync(lock, { recursive: true, force: true });
+    return true;
+  }
   const fresh = join(root, `dist.new-${process.pid}`);
   const old = join(root, `dist.old-${process.pid}`);
   try {
@@ -117,12 +127,10 @@ export function build(root, { quiet = false } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const quiet = process.argv.includes('--quiet');
-  if (process.argv.includes('--if-stale') && !isStale(root)) process.exit(0);
+  const ifStale = process.argv.includes('--if-stale');
+  if (ifStale && !isStale(root)) process.exit(0);
   try {
-    if (!build(root, { quiet })) {
-      process.stderr.write('tailwarden: another build is running (dist.lock); try again in a moment\n');
-      process.exitCode = 1;
-    }
+    build(root, { quiet, wait: true, ifStale });
   } catch (error) {
     process.stderr.write(`tailwarden: build failed: ${error.message}\n`);
     process.exitCode = 1;
