@@ -563,6 +563,7 @@ next_steps() {
 
 ${BOLD}tailwarden $NEW_VERSION is running${RESET} (systemctl status tailwarden; logs: journalctl -u tailwarden -f)
   health:  curl -fsS $(health_url)
+  check:   tailwarden doctor   (what works, what does not, and the fix)
   config:  $ETC/config.yaml   secrets: $ETC/tailwarden.env   state: $STATE
 
 Next steps:
