@@ -83,13 +83,20 @@ export function hostsCommand(): Command {
           name: h.name,
           address: `${h.address}:${h.port}`,
           user: h.user,
-          pinned: h.pin ? `${h.pin.fingerprint} (${h.pin.source})` : 'NO — run `tailwarden hosts trust`',
-          tags: h.tags.join(','),
+          host_key: h.pin?.fingerprint ?? null,
+          host_key_source: h.pin?.source ?? null,
+          tags: h.tags,
         }));
         if (options.json) return printJson(rows);
         printTable(
           ['NAME', 'ADDRESS', 'USER', 'TAGS', 'HOST KEY'],
-          rows.map((r) => [r.name, r.address, r.user, r.tags || '-', r.pinned]),
+          rows.map((r) => [
+            r.name,
+            r.address,
+            r.user,
+            r.tags.join(',') || '-',
+            r.host_key ? `${r.host_key} (${r.host_key_source})` : 'NO — run `tailwarden hosts trust`',
+          ]),
         );
       }),
     );
