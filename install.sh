@@ -256,8 +256,14 @@ stage_release() {
   fi
   if [ -d "$FROM" ]; then
     [ -f "$FROM/package.json" ] && [ -f "$FROM/bin/tailwarden.js" ] || die "$FROM is not a tailwarden checkout (no package.json or bin/tailwarden.js)"
+    # The service runs the compiled JavaScript (dist/); a checkout builds it on `npm ci`, and again here if src/ changed.
+    if [ -f "$FROM/scripts/build.js" ] && [ -d "$FROM/src" ]; then
+      "$NODE" "$FROM/scripts/build.js" --if-stale --quiet >"$WORK/build.log" 2>&1 ||
+        { cat "$WORK/build.log" >&2; die "$FROM: could not compile src/ into dist/" "run npm ci in $FROM (it installs the compiler and builds dist/), or install a release tarball (scripts/build-release.sh)"; }
+    fi
+    [ -f "$FROM/dist/cli.js" ] || die "$FROM has no dist/ (the compiled JavaScript)" "run npm ci in $FROM, or install a release tarball (scripts/build-release.sh)"
     local item
-    for item in bin src package.json package-lock.json docs deploy systemd README.md LICENSE; do
+    for item in bin dist package.json package-lock.json docs deploy systemd README.md LICENSE; do
       [ ! -e "$FROM/$item" ] || cp -a "$FROM/$item" "$src/"
     done
   elif [ -f "$FROM" ]; then
@@ -266,7 +272,7 @@ stage_release() {
     local top
     top=$(find "$src" -mindepth 1 -maxdepth 1)
     if [ "$(printf '%s\n' "$top" | wc -l)" = 1 ] && [ -d "$top" ] && [ ! -e "$src/package.json" ]; then src=$top; fi
-    [ -f "$src/package.json" ] && [ -f "$src/bin/tailwarden.js" ] || die "$FROM does not contain tailwarden (no package.json or bin/tailwarden.js)"
+    [ -f "$src/package.json" ] && [ -f "$src/bin/tailwarden.js" ] && [ -f "$src/dist/cli.js" ] || die "$FROM does not contain tailwarden (no package.json, bin/tailwarden.js or dist/cli.js)"
   else
     die "--from $FROM does not exist" "give a release tarball or a checkout directory"
   fi
@@ -557,6 +563,7 @@ next_steps() {
 
 ${BOLD}tailwarden $NEW_VERSION is running${RESET} (systemctl status tailwarden; logs: journalctl -u tailwarden -f)
   health:  curl -fsS $(health_url)
+  check:   tailwarden doctor   (what works, what does not, and the fix)
   config:  $ETC/config.yaml   secrets: $ETC/tailwarden.env   state: $STATE
 
 Next steps:

@@ -18,6 +18,7 @@ import { hostGuard } from './http/host-guard.ts';
 import { InflightResponses } from './http/inflight.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { GatewayMetrics } from './http/metrics.ts';
+import { registerOAuthAbsent } from './http/oauth-absent.ts';
 import { oauthChallenge, registerProtectedResource, roleRequiredHook } from './http/protected-resource.ts';
 import { SessionStore } from './http/sessions.ts';
 import { isLoopbackAddress } from './util/listen.ts';
@@ -104,6 +105,7 @@ export async function buildApp(
   });
 
   registerProtectedResource(app, config);
+  registerOAuthAbsent(app, config);
   app.get('/metrics', async (request, reply) => {
     if (!config.http.metrics)
       return reply.code(404).send({ error: 'not_found', message: 'Metrics are disabled (http.metrics).' });

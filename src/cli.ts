@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { approvalsCommand } from './cli/approvals.ts';
 import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
+import { doctorCommand } from './cli/doctor.ts';
 import { hostsCommand } from './cli/hosts.ts';
 import { serveCommand } from './cli/serve.ts';
 import { tokenCommand } from './cli/token.ts';
@@ -24,6 +25,7 @@ export function program(): Command {
     configCommand(),
     auditCommand(),
     approvalsCommand(),
+    doctorCommand(),
   ]) {
     root.addCommand(command);
   }

@@ -32,16 +32,32 @@ export class Authenticator {
       const result = await verifier.verify(request);
       if (result.outcome === 'accepted') return result.principal;
       if (result.outcome === 'rejected') {
-        throw new GatewayError('ERR_AUTH_INVALID_TOKEN', result.reason, { details: { mode: verifier.mode } });
+        throw new GatewayError('ERR_AUTH_INVALID_TOKEN', this.forClients(result.reason), {
+          details: { mode: verifier.mode },
+        });
       }
     }
-    if (!request.hasAuthorization) throw new GatewayError('ERR_AUTH_REQUIRED', this.howToSignIn());
+    if (!request.hasAuthorization)
+      throw new GatewayError('ERR_AUTH_REQUIRED', this.forClients(this.howToSignIn()));
     throw new GatewayError(
       'ERR_AUTH_INVALID_TOKEN',
-      request.bearer
-        ? 'The bearer token is not valid for this gateway.'
-        : 'The Authorization header must be "Bearer <token>".',
+      this.forClients(
+        request.bearer
+          ? `The bearer token is not valid for this gateway. ${this.howToSignIn().replace('Authentication required: ', 'To sign in: ')}`
+          : 'The Authorization header must be "Bearer <token>".',
+      ),
     );
+  }
+
+  /**
+   * Without an OAuth mode, a client that gets a 401 still tries OAuth on its own (mcp-remote registers at
+   * /register, the Inspector asks for a terminal) and dies with an error that hides this one: say plainly that
+   * OAuth is not offered here and where the token goes.
+   */
+  private forClients(message: string): string {
+    const modes = new Set(this.verifiers.map((v) => v.mode));
+    if (modes.has('oidc') || modes.has('jwt')) return message;
+    return `${message} This gateway offers no OAuth sign-in: give your MCP client the token as the header "Authorization: Bearer <token>" (mcp-remote: --header "Authorization:Bearer <token>").`;
   }
 
   /** What a caller without credentials should do, for the modes this gateway has. */

@@ -69,6 +69,45 @@ export const oidcConfig = section(
   'Mode "oidc": opaque tokens checked by introspection at the issuer (TSIDP).',
 );
 
+const jwtIssuerEntry = z.strictObject({
+  issuer: z.string().min(1).describe('Issuer (iss) of the JWT access tokens this entry checks.'),
+  jwks_uri: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The issuer's JWKS URL (default: from its discovery document)."),
+  audience: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Required aud (default: auth.jwt.audience, else <public_url>/mcp).'),
+  algorithms: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Signature algorithms (default: auth.jwt.algorithms).'),
+  roles_claim: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Claim holding gateway roles (default: auth.jwt.roles_claim).'),
+  groups_claim: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Claim holding groups (default: auth.jwt.groups_claim).'),
+  users: z
+    .record(z.string().min(1), z.array(roleName))
+    .optional()
+    .describe('Login, e-mail or subject → roles for this issuer (default: auth.users).'),
+  groups: z
+    .record(z.string().min(1), z.array(roleName))
+    .optional()
+    .describe('Group → roles for this issuer (default: auth.groups).'),
+  default_role: roleName
+    .optional()
+    .describe('Role for a principal of this issuer with none (default: auth.default_role).'),
+});
+
 export const jwtConfig = section(
   {
     issuer: optionalStr({
@@ -89,9 +128,66 @@ export const jwtConfig = section(
     groups_claim: str('groups', { description: 'Claim holding groups, mapped through auth.groups.' }),
     clock_skew: duration('30s', { description: 'Tolerance when checking exp and nbf.' }),
     timeout: duration('5s', { description: 'Timeout of one request for issuer metadata or keys.' }),
+    issuers: z
+      .array(jwtIssuerEntry)
+      .meta({
+        description:
+          'More issuers, each with its own settings: issuer, jwks_uri, audience, algorithms, roles_claim, groups_claim, users, groups, default_role (unset ones come from the fields above). A token is checked only against the issuer its "iss" names.',
+        format: 'json',
+      })
+      .default([]),
   },
-  'Mode "jwt": JWT access tokens verified against the issuer\'s JWKS (Authentik, Keycloak, Authelia, Pocket ID).',
+  'Mode "jwt": JWT access tokens verified against the issuer\'s JWKS (Authentik, Keycloak, Authelia, Pocket ID); one issuer in the fields below, more in issuers.',
 );
+
+/** One JWT issuer with every setting resolved (the single-issuer fields, or an entry of auth.jwt.issuers). */
+export interface JwtIssuerSettings {
+  /** Where it is configured, for error messages: auth.jwt or auth.jwt.issuers[N]. */
+  key: string;
+  issuer: string;
+  jwks_uri: string | undefined;
+  audience: string | undefined;
+  algorithms: string[];
+  roles_claim: string;
+  groups_claim: string;
+  users: Record<string, string[]>;
+  groups: Record<string, string[]>;
+  default_role: string | undefined;
+}
+
+/** Every configured JWT issuer: the single-issuer form first, then auth.jwt.issuers. */
+export function jwtIssuers(auth: {
+  users: Record<string, string[]>;
+  groups: Record<string, string[]>;
+  default_role?: string | undefined;
+  jwt: z.output<typeof jwtConfig>;
+}): JwtIssuerSettings[] {
+  const { jwt } = auth;
+  const base = {
+    jwks_uri: undefined,
+    audience: jwt.audience,
+    algorithms: jwt.algorithms,
+    roles_claim: jwt.roles_claim,
+    groups_claim: jwt.groups_claim,
+    users: auth.users,
+    groups: auth.groups,
+    default_role: auth.default_role,
+  };
+  const single = jwt.issuer ? [{ ...base, key: 'auth.jwt', issuer: jwt.issuer, jwks_uri: jwt.jwks_uri }] : [];
+  const listed = jwt.issuers.map((entry, index) => ({
+    key: `auth.jwt.issuers[${index}]`,
+    issuer: entry.issuer,
+    jwks_uri: entry.jwks_uri,
+    audience: entry.audience ?? base.audience,
+    algorithms: entry.algorithms ?? base.algorithms,
+    roles_claim: entry.roles_claim ?? base.roles_claim,
+    groups_claim: entry.groups_claim ?? base.groups_claim,
+    users: entry.users ?? base.users,
+    groups: entry.groups ?? base.groups,
+    default_role: entry.default_role ?? base.default_role,
+  }));
+  return [...single, ...listed];
+}
 
 export const tailnetConfig = section(
   {

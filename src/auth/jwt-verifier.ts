@@ -1,94 +1,42 @@
-import {
-  createRemoteJWKSet,
-  decodeJwt,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { isPermission } from '../policy/permissions.ts';
-import { checkIssuerUrl } from './oidc/issuer.ts';
-import { buildPrincipal, canonicalResource, claimStrings, mapRoles } from './role-mapping.ts';
+import { jwtIssuers } from './config.ts';
+import { JwtIssuer } from './jwt-issuer.ts';
 import {
   type AuthRequest,
-  accepted,
   type HealthReport,
   NOT_MINE,
-  rejected,
   type Verifier,
   type VerifyResult,
 } from './verifier.ts';
 
-const FORBIDDEN_ALGORITHMS = new Set(['none', 'HS256', 'HS384', 'HS512']);
-const SIGN_IN_AGAIN = 'sign in again';
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** jose's network failures (timeouts, refused connections, bad JWKS responses) as opposed to bad tokens. */
-function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof joseErrors.JOSEError)) return true; // fetch itself failed
-  return ['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID'].includes(error.code);
-}
-
-function rejection(error: unknown, resource: string): string {
-  if (error instanceof joseErrors.JWTExpired) return `The token has expired; ${SIGN_IN_AGAIN}.`;
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud')
-      return `The token was issued for another audience, not ${resource}; configure the client/provider to issue it for this gateway.`;
-    return `The token's "${error.claim}" claim is not acceptable (${error.reason}).`;
-  }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed)
-    return 'The token is signed with an algorithm this gateway does not accept.';
-  if (
-    error instanceof joseErrors.JWSSignatureVerificationFailed ||
-    error instanceof joseErrors.JWKSNoMatchingKey
-  )
-    return "The token's signature does not verify against the issuer's keys.";
-  return `The token is not valid (${(error as Error).message}).`;
-}
-
 /**
- * Mode `jwt`: JWT access tokens from an issuer's JWKS (jose caches the key set
- * and re-reads it when a token names an unknown key, so rotations just work).
+ * Mode `jwt`: JWT access tokens from one or more issuers (auth.jwt and auth.jwt.issuers). The token's
+ * unverified "iss" only chooses the issuer; the token is then verified with that issuer's keys, audience and
+ * algorithms alone, so a token of one issuer is never checked against another's keys.
  */
 export class JwtVerifier implements Verifier {
   readonly mode = 'jwt';
-  private readonly config: Config;
-  private readonly log: Logger;
-  private readonly issuer: string;
-  private readonly audience: string;
-  private keys: JWTVerifyGetKey | undefined;
-  private lastFailure: string | undefined;
+  private readonly issuers = new Map<string, JwtIssuer>();
 
   constructor(config: Config, log: Logger) {
-    const jwt = config.auth.jwt;
-    if (!jwt.issuer)
+    const settings = jwtIssuers(config.auth);
+    if (settings.length === 0)
       throw new GatewayError(
         'ERR_CONFIG_INVALID',
-        'auth mode "jwt" needs auth.jwt.issuer (TAILWARDEN_AUTH_JWT_ISSUER).',
+        'auth mode "jwt" needs auth.jwt.issuer (TAILWARDEN_AUTH_JWT_ISSUER) or entries in auth.jwt.issuers.',
       );
-    checkIssuerUrl(jwt.issuer, 'auth.jwt.issuer');
-    if (jwt.jwks_uri) checkIssuerUrl(jwt.jwks_uri, 'auth.jwt.jwks_uri');
-    const bad = jwt.algorithms.filter((a) => FORBIDDEN_ALGORITHMS.has(a));
-    if (bad.length > 0)
-      throw new GatewayError(
-        'ERR_CONFIG_INVALID',
-        `auth.jwt.algorithms must not contain ${bad.join(', ')}: use asymmetric algorithms.`,
-      );
-    if (!jwt.audience && !config.public_url)
-      throw new GatewayError(
-        'ERR_CONFIG_INVALID',
-        'auth mode "jwt" needs auth.jwt.audience or TAILWARDEN_PUBLIC_URL.',
-      );
-    this.config = config;
-    this.log = log.child({ auth: 'jwt' });
-    this.issuer = jwt.issuer;
-    this.audience = jwt.audience ?? canonicalResource(config.public_url!);
+    const child = log.child({ auth: 'jwt' });
+    for (const entry of settings) {
+      if (this.issuers.has(entry.issuer))
+        throw new GatewayError(
+          'ERR_CONFIG_INVALID',
+          `${entry.key}.issuer ${entry.issuer} is configured twice; each issuer may appear once.`,
+        );
+      this.issuers.set(entry.issuer, new JwtIssuer(entry, config, child));
+    }
   }
 
   async verify(request: AuthRequest): Promise<VerifyResult> {
@@ -100,94 +48,16 @@ export class JwtVerifier implements Verifier {
     } catch {
       return NOT_MINE;
     }
-    if (claimed.iss !== this.issuer) return NOT_MINE;
-
-    const jwt = this.config.auth.jwt;
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, await this.keySet(), {
-        issuer: this.issuer,
-        audience: this.audience,
-        algorithms: jwt.algorithms,
-        clockTolerance: jwt.clock_skew / 1000,
-        requiredClaims: ['exp', 'sub'],
-      }));
-      this.recovered();
-    } catch (error) {
-      if (error instanceof GatewayError) throw error;
-      if (isUnreachable(error)) throw this.unavailable(error);
-      return rejected(rejection(error, this.audience));
-    }
-    return accepted(this.principal(payload));
+    const issuer = typeof claimed.iss === 'string' ? this.issuers.get(claimed.iss) : undefined;
+    return issuer ? issuer.verify(token) : NOT_MINE;
   }
 
   health(): HealthReport {
-    return this.lastFailure
-      ? { status: 'degraded', detail: `issuer ${this.issuer} keys unreachable: ${this.lastFailure}` }
+    const problems = [...this.issuers.values()]
+      .map((issuer) => issuer.health())
+      .filter((report) => report.status !== 'ok');
+    return problems.length > 0
+      ? { status: 'degraded', detail: problems.map((p) => p.detail).join('; ') }
       : { status: 'ok' };
-  }
-
-  private principal(payload: JWTPayload) {
-    const jwt = this.config.auth.jwt;
-    const sub = payload.sub!;
-    const login = str(payload.preferred_username) ?? str(payload.username);
-    const email = str(payload.email);
-    const scopes = [...claimStrings(payload.scope), ...claimStrings(payload.scp)];
-    return buildPrincipal(this.config, {
-      kind: 'jwt',
-      id: `jwt:${this.issuer}#${sub}`,
-      name: login ?? email ?? sub,
-      login: login ?? email,
-      email,
-      clientId: str(payload.client_id) ?? str(payload.azp),
-      expiresAt: payload.exp,
-      roles: mapRoles(this.config, {
-        identities: [login, email, sub],
-        groups: claimStrings(payload[jwt.groups_claim]),
-        claimed: claimStrings(payload[jwt.roles_claim]),
-      }),
-      // Scope values that are gateway permission names grant those permissions; the rest (openid ...) nothing.
-      permissions: scopes.filter(isPermission),
-    });
-  }
-
-  private async keySet(): Promise<JWTVerifyGetKey> {
-    if (this.keys) return this.keys;
-    const jwt = this.config.auth.jwt;
-    const uri = jwt.jwks_uri ?? (await this.discoverJwksUri());
-    this.keys = createRemoteJWKSet(new URL(uri), { timeoutDuration: jwt.timeout, cooldownDuration: 30_000 });
-    return this.keys;
-  }
-
-  private async discoverJwksUri(): Promise<string> {
-    const url = `${this.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    let metadata: { jwks_uri?: unknown };
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.config.auth.jwt.timeout) });
-      if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}`);
-      metadata = (await res.json()) as { jwks_uri?: unknown };
-    } catch (error) {
-      throw this.unavailable(error);
-    }
-    if (typeof metadata.jwks_uri !== 'string')
-      throw this.unavailable(new Error(`${url} names no jwks_uri; set auth.jwt.jwks_uri`));
-    return checkIssuerUrl(metadata.jwks_uri, 'jwks_uri').href;
-  }
-
-  private unavailable(error: unknown): GatewayError {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!this.lastFailure)
-      this.log.warn({ issuer: this.issuer, err: message }, 'JWT issuer keys unreachable');
-    this.lastFailure = message;
-    return new GatewayError(
-      'ERR_AUTH_UNAVAILABLE',
-      `The signing keys of ${this.issuer} cannot be fetched, so your token cannot be checked right now; retry shortly.`,
-      { cause: error, retryAfter: 5 },
-    );
-  }
-
-  private recovered(): void {
-    if (this.lastFailure) this.log.info({ issuer: this.issuer }, 'JWT issuer keys reachable again');
-    this.lastFailure = undefined;
   }
 }

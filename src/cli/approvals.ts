@@ -8,12 +8,14 @@ import { terminalSafe } from '../util/terminal-safe.ts';
 import {
   type CommonOptions,
   isoOrDash,
+  jsonRecord,
   loadFor,
   printJson,
   printTable,
   withCommonOptions,
   withJson,
 } from './common.ts';
+import { reachableAddress } from './daemon-file.ts';
 
 function openStore(options: CommonOptions) {
   const { config } = loadFor(options);
@@ -104,7 +106,8 @@ export function approvalsCommand(): Command {
         .list(options.all ? undefined : ['pending'])
         .filter((r) => options.all || effectiveState(r, now) === 'pending');
       db.close();
-      if (options.json) return printJson(records.map((r) => ({ ...r, state: effectiveState(r, now) })));
+      if (options.json)
+        return printJson(records.map((r) => jsonRecord({ ...r, state: effectiveState(r, now) })));
       if (records.length === 0) {
         process.stdout.write(options.all ? 'No approval requests.\n' : 'No pending approval requests.\n');
         return;
@@ -130,8 +133,11 @@ export function approvalsCommand(): Command {
       const record = store.get(id);
       db.close();
       if (!record) throw new Error(`no approval request "${id}" (see \`tailwarden approvals list --all\`)`);
-      if (options.json) return printJson({ ...record, state: effectiveState(record) });
-      printRecord(record, approvalUrl(config, record.id));
+      // The page of the daemon as it runs (its flags may differ from this command's config).
+      const url = approvalUrl(reachableAddress(config), record.id);
+      if (options.json)
+        return printJson({ ...jsonRecord({ ...record, state: effectiveState(record) }), url });
+      printRecord(record, url);
     });
 
   approvals.addCommand(decideCommand('approve'));

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { readAnchor } from '../audit/head.ts';
+import { auditPath } from '../audit/path.ts';
 import { describeRecord, followLines, lastLines } from '../audit/tail.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
-import { auditPath } from '../gateway.ts';
 import { StateDb } from '../state/db.ts';
 import { terminalSafe, terminalSafeJson } from '../util/terminal-safe.ts';
 import { type CommonOptions, loadFor, printJson, withCommonOptions, withJson } from './common.ts';

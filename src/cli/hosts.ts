@@ -2,9 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { createLogger } from '../log.ts';
 import { FINGERPRINT_RE } from '../modules/ssh/config.ts';
-import { probeHostKey } from '../modules/ssh/exec.ts';
 import type { Fleet } from '../modules/ssh/fleet.ts';
-import { createFleet } from '../modules/ssh/index.ts';
 import { StateDb } from '../state/db.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
 import { type CommonOptions, loadFor, printJson, printTable, withCommonOptions, withJson } from './common.ts';
@@ -13,6 +11,8 @@ async function withFleet<T>(options: CommonOptions, work: (fleet: Fleet) => Prom
   const { config } = loadFor(options);
   const db = new StateDb(config.state_dir);
   const log = createLogger({ level: 'silent' });
+  // ssh2 and the fleet load only for the commands that use them.
+  const { createFleet } = await import('../modules/ssh/index.ts');
   const fleet = createFleet({ config, log, db, audit: undefined as never });
   try {
     return await work(fleet);
@@ -40,6 +40,7 @@ async function trustHost(name: string, options: TrustOptions): Promise<void> {
     const host = fleet.hosts.get(name);
     if (host.host_key)
       throw new Error(`host "${name}" is pinned in the config (host_key); edit the config to change it`);
+    const { probeHostKey } = await import('../modules/ssh/exec.ts');
     const probed = await probeHostKey(host.address, host.port, fleet.settings.connect_timeout);
     // The key type is whatever the server sent: terminal-safe before it is printed.
     const probe = { ...probed, key_type: terminalSafe(probed.key_type) };
@@ -82,13 +83,20 @@ export function hostsCommand(): Command {
           name: h.name,
           address: `${h.address}:${h.port}`,
           user: h.user,
-          pinned: h.pin ? `${h.pin.fingerprint} (${h.pin.source})` : 'NO — run `tailwarden hosts trust`',
-          tags: h.tags.join(','),
+          host_key: h.pin?.fingerprint ?? null,
+          host_key_source: h.pin?.source ?? null,
+          tags: h.tags,
         }));
         if (options.json) return printJson(rows);
         printTable(
           ['NAME', 'ADDRESS', 'USER', 'TAGS', 'HOST KEY'],
-          rows.map((r) => [r.name, r.address, r.user, r.tags || '-', r.pinned]),
+          rows.map((r) => [
+            r.name,
+            r.address,
+            r.user,
+            r.tags.join(',') || '-',
+            r.host_key ? `${r.host_key} (${r.host_key_source})` : 'NO — run `tailwarden hosts trust`',
+          ]),
         );
       }),
     );

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { buildApp } from '../app.ts';
-import { startGateway } from '../gateway.ts';
 import { createLogger } from '../log.ts';
-import { parseListen } from '../util/listen.ts';
+import { explainListenError, parseListen } from '../util/listen.ts';
 import { VERSION } from '../version.ts';
 import { type CommonOptions, loadFor, withCommonOptions } from './common.ts';
+import { writeDaemonFile } from './daemon-file.ts';
 
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
@@ -26,15 +25,32 @@ export async function serve(options: ServeOptions): Promise<void> {
         .map((m) => m.trim())
         .filter(Boolean),
     };
-  const { config, file } = loadFor(options, overrides);
+  const warnings: string[] = [];
+  const { config, file } = loadFor(options, overrides, (warning) => warnings.push(warning));
   const log = createLogger({ level: config.log.level });
+  for (const warning of warnings) log.warn(warning);
+  // Loaded here, not at the top: every other command starts without the server's dependencies.
+  const [{ startGateway }, { buildApp }] = await Promise.all([import('../gateway.ts'), import('../app.ts')]);
   const gateway = await startGateway(config, { log });
   const app = await buildApp(config, gateway);
   const { host, port } = parseListen(config.listen);
-  await app.listen({ host: host || '0.0.0.0', port });
+  try {
+    await app.listen({ host: host || '0.0.0.0', port });
+  } catch (error) {
+    await app.close();
+    throw new Error(await explainListenError(error as NodeJS.ErrnoException, config.listen));
+  }
   const bound = app.server.address();
   const listening =
     bound && typeof bound === 'object' ? `${formatHost(bound.address)}:${bound.port}` : config.listen;
+  const removeDaemonFile = writeDaemonFile(config.state_dir, {
+    pid: process.pid,
+    version: VERSION,
+    listen: listening,
+    public_url: config.public_url ?? null,
+    started_at: new Date().toISOString(),
+  });
+
   log.info(
     {
       version: VERSION,
@@ -56,11 +72,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     log.info({ signal }, 'shutting down: finishing calls in flight');
     app.close().then(
       () => {
+        removeDaemonFile();
         log.info('stopped');
         log.flush();
         process.exit(0);
       },
       (err) => {
+        removeDaemonFile();
         log.error({ err }, 'error during shutdown');
         log.flush();
         process.exit(1);

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { unknownRoles } from '../auth/roles.ts';
-import { TokenStore } from '../auth/token-store.ts';
 import { parseDuration } from '../config/fields.ts';
 import { parsePermissionList } from '../policy/permissions.ts';
 import { StateDb } from '../state/db.ts';
 import {
   type CommonOptions,
   isoOrDash,
+  isoTime,
+  jsonRecord,
   loadFor,
   printJson,
   printTable,
@@ -17,6 +18,7 @@ import {
 async function openStore(options: CommonOptions) {
   const { config } = loadFor(options);
   const db = new StateDb(config.state_dir);
+  const { TokenStore } = await import('../auth/token-store.ts'); // jose loads only for token commands
   return { config, db, store: await TokenStore.open(db, config.state_dir) };
 }
 
@@ -53,7 +55,11 @@ export function tokenCommand(): Command {
             ttlMs: parseTtl(options.ttl, config.auth.token_ttl),
           });
           if (options.json)
-            return printJson({ id: record.id, token: secret, expires_at: isoOrDash(record.expiresAt) });
+            return printJson({
+              id: record.id,
+              token: secret,
+              expires_at: record.expiresAt === null ? null : isoTime(record.expiresAt),
+            });
           process.stderr.write(
             `Created token ${record.id} (${record.name}), expires ${record.expiresAt === null ? 'never' : isoOrDash(record.expiresAt)}.\n`,
           );
@@ -71,7 +77,7 @@ export function tokenCommand(): Command {
       const { db, store } = await openStore(options);
       const records = store.list();
       db.close();
-      if (options.json) return printJson(records);
+      if (options.json) return printJson(records.map(jsonRecord));
       const now = Date.now();
       const state = (r: (typeof records)[number]) =>
         r.revokedAt ? 'revoked' : r.expiresAt !== null && r.expiresAt <= now ? 'expired' : 'active';

@@ -1,15 +1,17 @@
 import { Command } from 'commander';
 import { permissionsFor, unknownRoles } from '../auth/roles.ts';
-import { Registry } from '../mcp/registry.ts';
-import { allModules } from '../modules/index.ts';
 import { type CommonOptions, loadFor, printJson, printTable, withCommonOptions, withJson } from './common.ts';
 
 export function toolsCommand(): Command {
   return withJson(withCommonOptions(new Command('tools')))
     .description('list the tool catalog: name, permission, risk, title')
     .option('--role <role>', 'only the tools this role may see and call')
-    .action((options: CommonOptions & { role?: string }) => {
+    .action(async (options: CommonOptions & { role?: string }) => {
       const { config } = loadFor(options);
+      const [{ Registry }, { allModules }] = await Promise.all([
+        import('../mcp/registry.ts'),
+        import('../modules/index.ts'),
+      ]);
       const registry = new Registry(allModules, config);
       if (options.role && unknownRoles(config, [options.role]).length > 0) {
         throw new Error(`unknown role "${options.role}"; roles: ${Object.keys(config.roles).join(', ')}`);

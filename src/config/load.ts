@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { explainIssue, unknownEnvWarnings, yamlProblem } from './explain.ts';
 import { type Config, configSchema } from './schema.ts';
 import { getPath, parseEnvValue, setPath, walkConfig } from './walk.ts';
+
+/** The YAML parser loads only when there is a file to read (most CLI calls have none to parse). */
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export const SYSTEM_CONFIG_FILE = '/etc/tailwarden/config.yaml';
 
@@ -29,9 +34,15 @@ export interface LoadedConfig {
   config: Config;
   /** The config file that was read, if any. */
   file: string | undefined;
+  /** Problems that do not stop the gateway (e.g. an unknown TAILWARDEN_* variable), to be shown at start. */
+  warnings: string[];
 }
 
-const leaves = () => walkConfig(configSchema).leaves;
+let walked: ReturnType<typeof walkConfig>['leaves'] | undefined;
+const leaves = () => {
+  walked ??= walkConfig(configSchema).leaves;
+  return walked;
+};
 
 export function defaultStateDir(env: Record<string, string | undefined>): string {
   if (env.STATE_DIRECTORY) return env.STATE_DIRECTORY.split(':')[0]!;
@@ -50,7 +61,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     data = parseYaml(text);
   } catch (error) {
-    throw new ConfigError([`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+    throw new ConfigError([yamlProblem(file, text, error as Parameters<typeof yamlProblem>[2])]);
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data))
@@ -106,12 +117,17 @@ function describeSource(
 function formatIssues(
   issues: z.core.$ZodIssue[],
   layers: Parameters<typeof describeSource>[1],
+  input: Record<string, unknown>,
   file: string | undefined,
 ): string[] {
   return issues.map((issue) => {
-    const where = describeSource(issue.path, layers, file);
-    if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
-    return `${where}: ${issue.message}`;
+    const dotted = issue.path.join('.');
+    return explainIssue(issue, {
+      whereOf: (path) => describeSource(path, layers, file),
+      input,
+      schema: configSchema,
+      leaf: leaves().find((l) => l.path.join('.') === dotted),
+    });
   });
 }
 
@@ -141,12 +157,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     overrides: options.overrides ?? {},
   };
   const problems = envOnlyProblems(layers.file, file);
-  const result = configSchema.safeParse(deepMerge(layers.file, layers.env, layers.overrides));
-  if (!result.success) problems.push(...formatIssues(result.error.issues, layers, file));
+  const input = deepMerge(layers.file, layers.env, layers.overrides);
+  const result = configSchema.safeParse(input);
+  if (!result.success) problems.push(...formatIssues(result.error.issues, layers, input, file));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
   config.state_dir = resolve(config.state_dir || defaultStateDir(env));
-  return { config: deepFreeze(config), file };
+  const warnings = unknownEnvWarnings(
+    env,
+    leaves().map((l) => l.env),
+  );
+  return { config: deepFreeze(config), file, warnings };
 }
 
 /** A config for tests and tools: defaults plus the given raw values, no file, no environment. */

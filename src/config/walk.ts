@@ -23,6 +23,8 @@ type AnyDef = {
   in?: z.ZodType;
   defaultValue?: unknown;
   shape?: unknown;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
 };
 
 function defOf(schema: z.ZodType): AnyDef {
@@ -98,6 +100,24 @@ export function walkConfig(schema: z.ZodType): { leaves: ConfigLeaf[]; sections:
   };
   visit(schema, []);
   return { leaves, sections };
+}
+
+/** The keys an object of the schema takes at `path` (through lists and maps): the candidates for "did you mean". */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node = unwrap(schema);
+  for (const key of path) {
+    const next =
+      node.def.type === 'object'
+        ? ((node.inner as z.ZodObject).shape[String(key)] as z.ZodType | undefined)
+        : node.def.type === 'array'
+          ? node.def.element
+          : node.def.type === 'record'
+            ? node.def.valueType
+            : undefined;
+    if (!next) return [];
+    node = unwrap(next);
+  }
+  return node.def.type === 'object' ? Object.keys((node.inner as z.ZodObject).shape) : [];
 }
 
 /** Turn an environment variable's text into the raw value the schema expects for that leaf. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { jwtIssuers } from '../auth/config.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canonicalResource } from '../auth/role-mapping.ts';
 import type { Config } from '../config/schema.ts';
@@ -10,7 +11,7 @@ const PRM_PATH = '/.well-known/oauth-protected-resource';
 function authorizationServers(config: Config): string[] {
   const servers: string[] = [];
   if (config.auth.modes.includes('oidc') && config.auth.oidc.issuer) servers.push(config.auth.oidc.issuer);
-  if (config.auth.modes.includes('jwt') && config.auth.jwt.issuer) servers.push(config.auth.jwt.issuer);
+  if (config.auth.modes.includes('jwt')) servers.push(...jwtIssuers(config.auth).map((i) => i.issuer));
   return servers;
 }
 

@@ -107,7 +107,7 @@ export function toolDefinitionProblems(def: ToolDefinition): string[] {
 
 /**
  * Every tool, prompt and resource of every module, checked once at start-up,
- * with JSON Schemas computed once. Listing for a caller is a filter over it.
+ * with JSON Schemas computed once (on first use). Listing for a caller is a filter over it.
  */
 export class Registry {
   readonly tools = new Map<string, RegisteredTool>();
@@ -127,6 +127,8 @@ export class Registry {
         if (this.tools.has(def.name)) problems.push(`tool ${def.name}: defined twice`);
         const exposed = exposedDefinition(def, config);
         const annotations = annotationsOf(exposed.def);
+        // The JSON Schemas are made on first listing, once: making all of them was a third of the start-up.
+        let listed: ListedTool | undefined;
         this.tools.set(def.name, {
           def: exposed.def,
           moduleId: module.id,
@@ -136,13 +138,16 @@ export class Registry {
             { ...def, annotations, moduleEnabled, moduleId: module.id, toolsets },
             config,
           ),
-          listed: {
-            name: def.name,
-            title: def.title,
-            description: def.description,
-            inputSchema: withApprovalArg(listedSchema(exposed.listedInput, 'input'), def, config),
-            ...(config.tools.output_schemas ? { outputSchema: listedSchema(def.output, 'output') } : {}),
-            annotations: listedAnnotations(annotations),
+          get listed() {
+            listed ??= {
+              name: def.name,
+              title: def.title,
+              description: def.description,
+              inputSchema: withApprovalArg(listedSchema(exposed.listedInput, 'input'), def, config),
+              ...(config.tools.output_schemas ? { outputSchema: listedSchema(def.output, 'output') } : {}),
+              annotations: listedAnnotations(annotations),
+            };
+            return listed;
           },
         });
       }

@@ -20,6 +20,23 @@ export interface ModuleDeps {
   peer?: (id: string) => unknown;
 }
 
+/** One line of `tailwarden doctor`: what was checked, how it stands, and the exact fix when it is not ok. */
+export interface DoctorCheck {
+  /** e.g. "docker: socket", "ssh: host nas". */
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+/** What a module's doctor is handed: no started gateway, only the config, the state and a deadline. */
+export interface DoctorDeps {
+  config: Config;
+  log: Logger;
+  db: StateDb;
+  signal: AbortSignal;
+}
+
 /** A started module: the context its handlers receive, its health, and its cleanup. */
 export interface ModuleRuntime<X = unknown> {
   context: X;
@@ -46,6 +63,12 @@ export interface ToolModule<X = unknown> {
   prompts?: readonly PromptDefinition[];
   resources?: readonly ResourceDefinition<X>[];
   start(deps: ModuleDeps): ModuleRuntime<X> | Promise<ModuleRuntime<X>>;
+  /**
+   * Checks for `tailwarden doctor` when the module is enabled: can it reach what it manages, with the rights
+   * it needs? Runs in the CLI, not the daemon, so it checks the rights of whoever runs it (as installed, the
+   * `tailwarden` command runs as the service user).
+   */
+  doctor?(deps: DoctorDeps): Promise<DoctorCheck[]>;
 }
 
 export function defineModule<X>(module: ToolModule<X>): ToolModule<X> {

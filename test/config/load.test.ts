@@ -91,9 +91,91 @@ describe('configuration loading', () => {
     expect(problems[0]).toContain('is not a size');
   });
 
-  it('names unknown keys instead of ignoring them', () => {
+  it('names unknown keys instead of ignoring them, with the closest known key', () => {
     const file = configFile('htp:\n  body_limit: 1MiB\n');
-    expect(problemsOf(() => loadConfig({ file, env: {} }))[0]).toMatch(/unknown key\(s\) htp/);
+    expect(problemsOf(() => loadConfig({ file, env: {} }))[0]).toBe(
+      `${file}: htp: unknown key. Did you mean "http"?`,
+    );
+    const nested = configFile(
+      'http:\n  bdy_limit: 1MiB\nmodules:\n  ssh:\n    hosts:\n      - name: a\n        adress: x\n',
+    );
+    const problems = problemsOf(() => loadConfig({ file: nested, env: {} }));
+    expect(problems).toContain(`${nested}: http.bdy_limit: unknown key. Did you mean "body_limit"?`);
+    expect(problems).toContain(`${nested}: modules.ssh.hosts.0.adress: unknown key. Did you mean "address"?`);
+    const far = configFile('zzzzzz: 1\n');
+    expect(problemsOf(() => loadConfig({ file: far, env: {} }))[0]).toMatch(
+      /unknown key\. Known keys here: listen, public_url/,
+    );
+  });
+
+  it('shows the offending YAML line with a caret, and where an unclosed quote or bracket opened', () => {
+    const file = configFile('listen: "127.0.0.1:8080\nauth:\n  modes: [token]\nlog:\n  level: info\n');
+    const [problem] = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problem).toContain('not valid YAML at line 6, column 1: Missing closing "quote');
+    expect(problem).toContain('  1 | listen: "127.0.0.1:8080   <- opened here');
+    expect(problem).toMatch(/\n {4}\| \^/);
+    const bracket = configFile('auth:\n  modes: [token\nlog:\n  level: info\n');
+    expect(problemsOf(() => loadConfig({ file: bracket, env: {} }))[0]).toContain(
+      '2 |   modes: [token   <- opened here',
+    );
+    const tabs = configFile('a: 1\n b: 2\n');
+    expect(problemsOf(() => loadConfig({ file: tabs, env: {} }))[0]).toMatch(
+      /line 1, column 4[\s\S]*a: 1\n {4}\| {4}\^\n {2}hint:/,
+    );
+  });
+
+  it('keeps a hostile YAML line from reaching the terminal raw', () => {
+    const file = configFile(`a: "\u001b]0;pwned\u0007${'x'.repeat(5000)}\n`);
+    const problem = problemsOf(() => loadConfig({ file, env: {} }))[0]!;
+    expect(problem).not.toContain('\u001b');
+    expect(problem).not.toContain('\u0007');
+    expect(problem).toContain('\\u{1b}]0;pwned');
+    expect(problem.length).toBeLessThan(2000);
+  });
+
+  it('says what form a value takes, next to what it got', () => {
+    const cases: [string, string][] = [
+      [
+        'listen: 18090\n',
+        'listen: expected "HOST:PORT" (text, e.g. "127.0.0.1:18090"; "0.0.0.0:18090" for every interface), got the number 18090',
+      ],
+      [
+        'http:\n  session_idle_timeout: true\n',
+        'http.session_idle_timeout: expected a duration such as 30s, 15m, 2h or 90d, got the boolean true',
+      ],
+      [
+        'tools:\n  enabled: abc\n',
+        'tools.enabled: expected a list, e.g. [a, b] (in the environment: a,b), got the text "abc"',
+      ],
+      [
+        'auth:\n  modes: [tokn]\n',
+        'auth.modes.0: "tokn" is not one of token, oidc, jwt, tailnet, none. Did you mean "token"?',
+      ],
+      ['http:\n  max_sessions: [1]\n', 'http.max_sessions: expected a whole number, got a list'],
+    ];
+    for (const [text, expected] of cases) {
+      const file = configFile(text);
+      expect(problemsOf(() => loadConfig({ file, env: {} }))).toContain(`${file}: ${expected}`);
+    }
+  });
+
+  it('never echoes a secret value in a type error', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: {}, overrides: { modules: { tailscale: { api_key: 12345678 } } } }),
+    );
+    expect(problems.join('\n')).not.toContain('12345678');
+  });
+
+  it('warns about unknown TAILWARDEN_* variables with the closest known name', () => {
+    const { warnings } = loadConfig({
+      env: { TAILWARDEN_LISTN: '127.0.0.1:1', TAILWARDEN_CONFIG: '', TAILWARDEN_ZZZZZZZZ: '1', OTHER: 'x' },
+    });
+    expect(warnings).toEqual([
+      'environment variable TAILWARDEN_LISTN is not a tailwarden setting and is ignored. Did you mean "TAILWARDEN_LISTEN"?',
+      'environment variable TAILWARDEN_ZZZZZZZZ is not a tailwarden setting and is ignored. See docs/configuration.md for the names.',
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`TAILWARDEN_X${i}`, '1']));
+    expect(loadConfig({ env: many }).warnings).toHaveLength(21);
   });
 
   it('says when the file is not YAML, not a mapping, or cannot be read', () => {

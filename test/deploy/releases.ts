@@ -76,11 +76,11 @@ export async function buildReleases(): Promise<Releases> {
   const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
   const next = await repack(file, dir, `${version}-next.1`);
   const broken = await repack(file, dir, `${version}-broken.1`, (root) => {
-    const serve = join(root, 'src', 'cli', 'serve.ts');
-    const marker = 'export async function serve(options: ServeOptions): Promise<void> {';
+    const serve = join(root, 'dist', 'cli', 'serve.js');
+    const marker = 'export async function serve(options) {';
     const text = readFileSync(serve, 'utf8');
     if (!text.includes(marker))
-      throw new Error('serve.ts changed: update the broken-release patch in releases.ts');
+      throw new Error('dist/cli/serve.js changed: update the broken-release patch in releases.ts');
     writeFileSync(
       serve,
       text.replace(marker, `${marker}\n  throw new Error('this release is broken on purpose');`),

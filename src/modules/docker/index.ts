@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { loadDockerode } from '../../util/lazy-require.ts';
 import { defineModule, type ToolModule } from '../types.ts';
 import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
 import { containerStats } from './container-stats.ts';
 import { containerInspect, containerList } from './containers.ts';
 import type { DockerContext } from './context.ts';
+import { dockerDoctor } from './doctor.ts';
 import { dockerError } from './errors.ts';
 import { imageInspect, imageList, imagePrune, imagePull, imageRemove } from './images.ts';
 import {
@@ -65,13 +67,21 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
     volumes: ['docker_volume'],
     stacks: ['docker_stack'],
   },
+  doctor: dockerDoctor,
   start({ config, peer }) {
     const settings = config.modules.docker;
     // No client-side timeout: calls are bounded by the call's abort signal instead.
-    const engine = guardEnginePaths(new Docker({ socketPath: settings.socket }));
+    // Made on first use: loading dockerode is a large share of start-up.
+    let engine: Docker | undefined;
+    const getEngine = () => {
+      engine ??= guardEnginePaths(new (loadDockerode())({ socketPath: settings.socket }));
+      return engine;
+    };
     const context: DockerContext = {
       docker: {
-        engine,
+        get engine() {
+          return getEngine();
+        },
         config: settings,
         stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
         compose: new ComposeRunner(settings.socket, settings.compose_timeout),
@@ -82,7 +92,7 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
       context,
       async health() {
         try {
-          await engine.ping({ abortSignal: AbortSignal.timeout(5000) } as never);
+          await getEngine().ping({ abortSignal: AbortSignal.timeout(5000) } as never);
           return { status: 'ok' as const };
         } catch (error) {
           return {

@@ -10,6 +10,7 @@ import type { ProxmoxContext } from './context.ts';
 import { guestTools } from './guest-tools.ts';
 import { historyTools } from './history.ts';
 import { powerTools } from './power.ts';
+import { proxmoxDoctor } from './doctor.ts';
 import { proxmoxPrompts } from './prompts.ts';
 import { findSelf } from './self.ts';
 import { snapshotTools } from './snapshots.ts';
@@ -38,7 +39,15 @@ export const proxmoxModule = defineModule<ProxmoxContext>({
     guestConfigSet,
     accessCheck,
   ],
+  areas: {
+    cluster: ['proxmox_cluster', 'proxmox_node', 'proxmox_storage', 'proxmox_access'],
+    guests: ['proxmox_guests', 'proxmox_guest'],
+    snapshots: ['proxmox_snapshot', 'proxmox_snapshots'],
+    backups: ['proxmox_backup', 'proxmox_backups'],
+    tasks: ['proxmox_task', 'proxmox_tasks'],
+  },
   prompts: proxmoxPrompts,
+  doctor: proxmoxDoctor,
   async start({ config, log, peer }) {
     const settings = config.modules.proxmox;
     const clusters = new Clusters(settings, log);

@@ -1,7 +1,8 @@
 import { Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { GatewayError } from '../../errors.ts';
+import { loadDockerode } from '../../util/lazy-require.ts';
 import type { Fleet } from './fleet.ts';
 
 /**
@@ -57,7 +58,8 @@ export function dockerForHost(fleet: Fleet, name: string): Dockerode {
       `Docker over SSH is not enabled for host "${name}"; set docker: true on it in modules.ssh.hosts.`,
     );
   }
-  return new Dockerode({
+  const DockerClient = loadDockerode();
+  return new DockerClient({
     protocol: 'http',
     host: name,
     port: 2375,

@@ -1,5 +1,6 @@
-import { Client, type ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
+import { loadSsh2 } from '../../util/lazy-require.ts';
 import { fingerprintOf, keyTypeOf } from './hosts.ts';
 
 /** The channel could not be opened, so the command never started: safe to retry on a fresh connection. */
@@ -131,7 +132,7 @@ export function probeHostKey(
 ): Promise<{ fingerprint: string; key_type: string; latency_ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     let fingerprint: string | undefined;
     let keyType = 'unknown';
     client.on('error', (error) => {

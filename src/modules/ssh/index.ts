@@ -33,6 +33,7 @@ export const sshModule = defineModule<SshContext>({
   enabled: (config) => config.modules.ssh.enabled,
   tools: sshTools,
   areas: { hosts: ['ssh_hosts', 'ssh_host', 'fleet'], commands: ['ssh_commands', 'ssh_command'] },
+  doctor: (deps) => import('./doctor.ts').then((m) => m.sshDoctor(deps)),
   start(deps) {
     const fleet = createFleet(deps);
     if (deps.peer) fleet.deviceSource = tailnetDeviceSource(deps.peer);

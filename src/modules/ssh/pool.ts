@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { loadSsh2 } from '../../util/lazy-require.ts';
 import { ChannelOpenFailed } from './exec.ts';
 import { fingerprintOf, type HostRegistry, type ResolvedHost } from './hosts.ts';
 
@@ -244,7 +245,7 @@ export class SshPool {
       },
     };
     return new Promise<Client>((resolve, reject) => {
-      const client = new Client();
+      const client = new (loadSsh2().Client)();
       client.once('ready', () => {
         client.removeAllListeners('error');
         client.on('error', (err) => this.log.warn({ host: host.name, err }, 'ssh connection error'));

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import si from 'systeminformation';
 import { defineResource, jsonResource } from '../../mcp/resource.ts';
 import { defineModule } from '../types.ts';
 import type { HostIdentity, SystemContext } from './context.ts';
+import { systemDoctor } from './doctor.ts';
 import { FileGuard } from './file-guard.ts';
 import { fileTools } from './files.ts';
 import { identityOf, inventoryTools } from './inventory.ts';
@@ -11,6 +11,7 @@ import { logTools } from './logs.ts';
 import { NetGuard } from './net-guard.ts';
 import { netDnsLookup, netHttpProbe, netPing, netTcpCheck, netTlsCheck, netTraceroute } from './net-tools.ts';
 import { networkInterfaces, networkIo } from './network.ts';
+import { readOsFacts } from './os-release.ts';
 import { packageTools } from './packages.ts';
 import { processesTop } from './processes.ts';
 import { systemPrompts } from './prompts.ts';
@@ -22,7 +23,7 @@ import { currentStatus, systemStatus } from './status.ts';
 import { detectVirtualization } from './virtualization.ts';
 
 async function readIdentity(): Promise<HostIdentity> {
-  const [os, virtualization] = await Promise.all([si.osInfo(), detectVirtualization()]);
+  const [os, virtualization] = await Promise.all([readOsFacts(), detectVirtualization()]);
   return {
     hostname: os.hostname || hostname(),
     os: { distro: os.distro, release: os.release, codename: os.codename, kernel: os.kernel, arch: os.arch },
@@ -92,12 +93,14 @@ export const systemModule = defineModule<SystemContext>({
     ...inventoryTools,
   ],
   prompts: systemPrompts,
+  doctor: systemDoctor,
   resources: [statusResource, inventoryResource, identityResource],
   async start({ config, log, db }) {
     const settings = config.modules.system;
     const sampler = new HostSampler(settings.sample_interval, settings.disk_sample_interval, log);
-    sampler.start();
+    // Identity first: the sampler's first readings compete with it for the start-up.
     const identity = await readIdentity();
+    sampler.start();
     return {
       context: {
         system: {

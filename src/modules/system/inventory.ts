@@ -1,8 +1,8 @@
-import Docker from 'dockerode';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
 import type { ToolContext } from '../../mcp/tool.ts';
+import { loadDockerode } from '../../util/lazy-require.ts';
 import { identifyApp } from './app-signatures.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import type { ScannedItem } from './inventory-store.ts';
@@ -48,6 +48,7 @@ async function scanPorts(ctx: Ctx): Promise<ScannedItem[]> {
 }
 
 async function scanContainers(): Promise<ScannedItem[]> {
+  const Docker = loadDockerode();
   const docker = new Docker();
   const containers = await docker.listContainers({ all: true });
   return containers.map((c) => {

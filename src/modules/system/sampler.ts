@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import si from 'systeminformation';
 import type { Logger } from '../../log.ts';
+import { NetCounters } from './net-counters.ts';
 
 export interface DiskUsage {
   mount: string;
@@ -69,6 +70,7 @@ export class HostSampler {
   private disksSampledAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private failures = 0;
+  private readonly net = new NetCounters();
 
   private readonly intervalMs: number;
   private readonly diskIntervalMs: number;
@@ -105,10 +107,10 @@ export class HostSampler {
   }
 
   private async readFast() {
-    const [load, mem, net, pressure] = await Promise.all([
+    const [load, mem, network, pressure] = await Promise.all([
       si.currentLoad(),
       si.mem(),
-      si.networkStats('*'),
+      this.net.read(),
       readMemoryPressure(),
     ]);
     return {
@@ -122,16 +124,7 @@ export class HostSampler {
         swapUsed: mem.swapused,
       },
       memoryPressure: pressure,
-      network: net.map((n) => ({
-        iface: n.iface,
-        state: n.operstate,
-        rx_bytes: n.rx_bytes,
-        tx_bytes: n.tx_bytes,
-        rx_bytes_per_s: n.rx_sec === null || n.rx_sec < 0 ? null : Math.round(n.rx_sec),
-        tx_bytes_per_s: n.tx_sec === null || n.tx_sec < 0 ? null : Math.round(n.tx_sec),
-        rx_errors: n.rx_errors,
-        tx_errors: n.tx_errors,
-      })),
+      network,
     };
   }
 

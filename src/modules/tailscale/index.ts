@@ -6,6 +6,7 @@ import { tailnetAudit } from './audit.ts';
 import type { TailscaleContext } from './context.ts';
 import { deviceTools } from './devices.ts';
 import { dnsTools } from './dns.ts';
+import { tailscaleDoctor } from './doctor.ts';
 import { keyTools } from './keys.ts';
 import { localTools } from './local.ts';
 import { policyTools } from './policy.ts';
@@ -45,6 +46,7 @@ export const tailscaleModule = defineModule<TailscaleContext>({
     tailnetAudit,
   ],
   prompts: tailscalePrompts,
+  doctor: tailscaleDoctor,
   start({ config, db }) {
     const settings = config.modules.tailscale;
     const local = new LocalApiClient({ socketPath: settings.socket, timeoutMs: settings.localapi_timeout });

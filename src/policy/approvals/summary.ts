@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { redactArgs } from '../../audit/redact.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Config } from '../../config/schema.ts';
@@ -38,9 +39,13 @@ export function describeForHuman(
   ].join('\n');
 }
 
-/** Base URL of the approval page: the public URL when set, else the listen address. */
+/**
+ * Base URL of the approval page: the public URL when set, else the listen address — with this machine's name
+ * for a wildcard address (0.0.0.0, [::]), which no browser can open.
+ */
 export function approvalsBaseUrl(config: Pick<Config, 'public_url' | 'listen'>): string {
-  const base = config.public_url ?? `http://${config.listen}`;
+  const listen = config.listen.replace(/^(0\.0\.0\.0|\[::\]|)(?=:\d+$)/, hostname());
+  const base = config.public_url ?? `http://${listen}`;
   return `${base.replace(/\/+$/, '')}/approvals`;
 }
 
