@@ -21,7 +21,11 @@ export async function proxmoxDoctor({ config, log }: DoctorDeps): Promise<Doctor
       check: `proxmox: cluster ${report.cluster}`,
       status: ok ? 'ok' : 'fail',
       detail: detail!,
-      ...(fix ? { fix } : ok ? {} : { fix: 'see docs/proxmox.md (token, privileges and the certificate pin)' }),
+      ...(fix
+        ? { fix }
+        : ok
+          ? {}
+          : { fix: 'see docs/proxmox.md (token, privileges and the certificate pin)' }),
     };
   });
 }
