@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { AuditHeadStore } from './audit/head.ts';
 import { AuditLog } from './audit/log.ts';
+import { auditPath } from './audit/path.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createVerifiers } from './auth/modes.ts';
 import { TokenStore } from './auth/token-store.ts';
@@ -41,9 +41,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function auditPath(config: Config): string {
-  return config.audit.file ?? join(config.state_dir, 'audit.jsonl');
-}
+export { auditPath } from './audit/path.ts';
 
 async function startModules(modules: readonly ToolModule[], deps: Parameters<ToolModule['start']>[0]) {
   const runtimes = new Map<string, ModuleRuntime>();

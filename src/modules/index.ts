@@ -1,3 +1,4 @@
+import { watchModule } from '../watch/index.ts';
 import { dockerModule } from './docker/index.ts';
 import { sshModule } from './ssh/index.ts';
 import { systemModule } from './system/index.ts';
@@ -10,4 +11,6 @@ export const allModules: readonly ToolModule[] = [
   dockerModule as ToolModule,
   tailscaleModule as ToolModule,
   sshModule as ToolModule,
+  // Last: it reads the other modules' samplers and clients, so they start first.
+  watchModule as ToolModule,
 ];

@@ -54,6 +54,7 @@ export class Collector {
   private timer: Timer | undefined;
   private stopped = false;
   private current: Promise<void> = Promise.resolve();
+  private readonly shutdown = new AbortController();
   private readonly o: CollectorOptions;
 
   constructor(options: CollectorOptions) {
@@ -80,12 +81,14 @@ export class Collector {
 
   stop(): void {
     this.stopped = true;
+    this.shutdown.abort();
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     for (const source of this.o.sources) source.close?.();
   }
 
   /** One collection: the due sources, one write, the rules, upkeep. Never throws. */
   async tick(): Promise<void> {
+    if (this.stopped) return;
     const started = performance.now();
     const now = this.o.clock.now();
     const due = this.o.sources.filter((source) => {
@@ -98,6 +101,7 @@ export class Collector {
       return true;
     });
     await Promise.all(due.map((source) => this.runSource(source, now)));
+    if (this.stopped) return;
     try {
       const flushStart = performance.now();
       this.o.store.flush();
@@ -122,7 +126,10 @@ export class Collector {
     const ctx: SourceContext = {
       now,
       log: this.o.log,
-      signal: AbortSignal.timeout(Math.max(5000, Math.min(source.everyMs, 60_000))),
+      signal: AbortSignal.any([
+        AbortSignal.timeout(Math.max(5000, Math.min(source.everyMs, 60_000))),
+        this.shutdown.signal,
+      ]),
       record: (name, labels, value) => {
         this.o.store.record(name, labels, value, now);
         // A slow source's values stay current until it is due again.
@@ -136,8 +143,8 @@ export class Collector {
         this.o.onEvent?.(event);
       },
       fact: (kind, key, value) => {
-        let map = facts.get(kind);
-        if (!map) facts.set(kind, (map = new Map()));
+        const map = facts.get(kind) ?? new Map<string, Record<string, unknown>>();
+        facts.set(kind, map);
         if (map.size < 10_000) map.set(key, value);
       },
     };

@@ -14,7 +14,7 @@ export interface DiskForecast {
 }
 
 /** Least-squares slope and intercept of y over x. */
-function fit(xs: number[], ys: number[]): { slope: number; intercept: number } {
+function fitLine(xs: number[], ys: number[]): { slope: number; intercept: number } {
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
@@ -53,7 +53,7 @@ export function diskForecast(
     if (s.points.length < 3) continue;
     const xs = s.points.map((p) => Date.parse(p.t) / 86_400_000);
     const ys = s.points.map((p) => p.avg);
-    const { slope } = fit(xs, ys);
+    const { slope } = fitLine(xs, ys);
     const current = s.points[s.points.length - 1]!.avg;
     const days = slope > 1e-6 ? Math.max(0, (100 - current) / slope) : null;
     out.push({

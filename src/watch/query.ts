@@ -120,8 +120,8 @@ export function history(store: HistoryStore, q: HistoryQuery): { series: SeriesH
     for (const r of rowsOf(store, segment, ids)) {
       const series = Number(r.series);
       const t = Math.floor(Number(r.t) / q.stepS) * q.stepS;
-      let perSeries = buckets.get(series);
-      if (!perSeries) buckets.set(series, (perSeries = new Map()));
+      const perSeries = buckets.get(series) ?? new Map();
+      buckets.set(series, perSeries);
       const b = perSeries.get(t);
       if (!b)
         perSeries.set(t, {

@@ -27,7 +27,7 @@ const glob = (description: string) =>
     .string()
     .min(1)
     .max(200)
-    .regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+    .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters')
     .default('*')
     .describe(`${description} (\`*\` matches anything)`);
 

@@ -18,6 +18,7 @@ const MAX_UNITS = 2000;
  */
 export function unitSource(system: SystemContext['system'], everyMs: number): Source {
   const last = new Map<string, string>();
+  const restartsBefore = new Map<string, number>();
   let unavailableUntil = 0;
   return {
     id: 'units',
@@ -68,6 +69,10 @@ export function unitSource(system: SystemContext['system'], everyMs: number): So
       for (const u of units) {
         const r = restarts.get(u.unit);
         if (r && r.n > 0) ctx.record('systemd.unit.restarts', { unit: u.unit }, r.n);
+        const before = restartsBefore.get(u.unit);
+        if (r && before !== undefined && r.n > before)
+          ctx.event('unit.restart', u.unit, { count: r.n - before, total: r.n });
+        if (r) restartsBefore.set(u.unit, r.n);
         ctx.fact('unit', u.unit, {
           active: u.active,
           sub: u.sub,
