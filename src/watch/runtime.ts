@@ -148,7 +148,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
       collector.stop();
       await collector.settled();
       exporter.close();
-      notifier.close();
+      await notifier.close();
       store.close();
     },
   };

@@ -44,7 +44,9 @@ describe('watch: history and alerts from the real host and Docker engine', () =>
       h,
       async () => {
         const top = await h.ok('watch_top', { by: 'cpu', from: '10m ago' });
-        return top.consumers.some((c: { kind: string; name: string }) => c.kind === 'container' && c.name === name('burner'));
+        return top.consumers.some(
+          (c: { kind: string; name: string }) => c.kind === 'container' && c.name === name('burner'),
+        );
       },
       'the burner in watch_top',
     );
@@ -77,10 +79,15 @@ describe('watch: history and alerts from the real host and Docker engine', () =>
   it('sees the leaker OOM-killed: an event, an oom_kill alert and a container_exited alert', async () => {
     const open = async (rule: string, container: string) =>
       (await h.ok('watch_alerts_list', {})).alerts.find(
-        (a: { rule: string; labels: { container?: string } }) => a.rule === rule && a.labels.container === container,
+        (a: { rule: string; labels: { container?: string } }) =>
+          a.rule === rule && a.labels.container === container,
       );
     await collectUntil(h, async () => Boolean(await open('oom-kill', name('leaker'))), 'the oom-kill alert');
-    await collectUntil(h, async () => Boolean(await open('container-exited', name('leaker'))), 'the exited alert');
+    await collectUntil(
+      h,
+      async () => Boolean(await open('container-exited', name('leaker'))),
+      'the exited alert',
+    );
     const events = await h.ok('watch_events', { from: '30m ago', to: 'in 1h', subject: name('leaker') });
     const kinds = events.items.map((e: { kind: string }) => e.kind);
     expect(kinds).toContain('container.oom');
@@ -92,7 +99,8 @@ describe('watch: history and alerts from the real host and Docker engine', () =>
   it('sees the crash loop and the unhealthy container as alerts', async () => {
     const open = async (rule: string, container: string) =>
       (await h.ok('watch_alerts_list', {})).alerts.some(
-        (a: { rule: string; labels: { container?: string } }) => a.rule === rule && a.labels.container === container,
+        (a: { rule: string; labels: { container?: string } }) =>
+          a.rule === rule && a.labels.container === container,
       );
     await collectUntil(h, () => open('container-restart-loop', name('crasher')), 'the restart-loop alert');
     await collectUntil(h, () => open('container-unhealthy', name('sick')), 'the unhealthy alert');
@@ -113,11 +121,11 @@ describe('watch: history and alerts from the real host and Docker engine', () =>
     })) as { isError?: boolean; content: { text: string }[] };
     expect(result.isError).toBe(true);
     expect(result.content[0]!.text).toContain('docker:read');
-    const top = (await viewer.callTool({ name: 'watch_top', arguments: { from: '10m ago' } })) as {
+    const top = (await viewer.callTool({ name: 'watch_top', arguments: { from: '10m ago' } })) as unknown as {
       structuredContent: { consumers: { kind: string }[] };
     };
     expect(top.structuredContent.consumers.every((c) => c.kind === 'process')).toBe(true);
-    const alerts = (await viewer.callTool({ name: 'watch_alerts_list', arguments: {} })) as {
+    const alerts = (await viewer.callTool({ name: 'watch_alerts_list', arguments: {} })) as unknown as {
       structuredContent: { alerts: { area: string }[] };
     };
     expect(alerts.structuredContent.alerts.every((a) => a.area === 'system')).toBe(true);

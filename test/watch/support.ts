@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ToolModule } from '../../src/modules/types.ts';
 import type { Clock, Timer } from '../../src/watch/clock.ts';
 import { createWatchModule } from '../../src/watch/index.ts';
 import type { WatchRuntime } from '../../src/watch/runtime.ts';
-import type { ToolModule } from '../../src/modules/types.ts';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.ts';
 
 /** A clock tests move by hand: timers fire, in order, as `advance` passes their time. */
@@ -68,7 +68,8 @@ export async function startWatchHarness(
   const watch = (gw.gateway.runtimes.get('watch')!.context as { watch: WatchRuntime }).watch;
   await watch.collector.settled();
   const client = await gw.client(await gw.token({ role: options.role ?? 'admin' }));
-  const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
+  const call = (name: string, args: Record<string, unknown> = {}) =>
+    client.callTool({ name, arguments: args });
   return {
     gw,
     clock,

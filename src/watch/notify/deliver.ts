@@ -213,7 +213,13 @@ export class Notifier {
   }
 
   private async attempt(job: Job): Promise<void> {
-    const { alerts, clock, config, log } = this.o;
+    const { clock, config, log } = this.o;
+    // After close the database may be gone: outcomes are then only logged.
+    const alerts = {
+      updateDelivery: (...args: Parameters<AlertStore['updateDelivery']>) => {
+        if (!this.closed) this.o.alerts.updateDelivery(...args);
+      },
+    };
     job.attempts++;
     try {
       await job.send();
@@ -243,9 +249,12 @@ export class Notifier {
     while (this.active > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
-  close(): void {
-    this.closed = true;
+  /** Stop retrying; deliveries in flight finish (each within watch.notify.timeout). */
+  async close(): Promise<void> {
     for (const timer of this.timers) this.o.clock.clearTimeout(timer);
     this.timers.clear();
+    this.queue = [];
+    await this.idle();
+    this.closed = true;
   }
 }
