@@ -7,7 +7,16 @@ import { systemModule } from '../../src/modules/system/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
 import { ManualClock, startWatchHarness, type WatchHarness } from './support.ts';
 
-const ALWAYS = { name: 'always-on', kind: 'threshold', series: 'host.load.1', above: -1, for: 0, severity: 'critical' };
+const textOf = (read: { contents: unknown[] }) => String((read.contents[0] as { text?: string }).text);
+
+const ALWAYS = {
+  name: 'always-on',
+  kind: 'threshold',
+  series: 'host.load.1',
+  above: -1,
+  for: 0,
+  severity: 'critical',
+};
 
 /**
  * The watch feature in a running gateway on the real host: tools through the call
@@ -50,12 +59,15 @@ describe('watch: in the daemon', () => {
     const acked = (await operator.callTool({
       name: 'watch_alert_acknowledge',
       arguments: { alert_id: alert.id, comment: 'on it' },
-    })) as { structuredContent: { alert: { status: string; acknowledged_by: string } } };
+    })) as unknown as { structuredContent: { alert: { status: string; acknowledged_by: string } } };
     expect(acked.structuredContent.alert).toMatchObject({ status: 'acknowledged' });
     expect(acked.structuredContent.alert.acknowledged_by).toContain('otto');
     const audit = await h.gw.auditRecords();
     const decision = audit.find((r) => r.tool === 'watch_alert_acknowledge' && r.decision === 'allowed');
-    expect(decision).toMatchObject({ principal: { name: 'otto' }, args: { alert_id: alert.id, comment: 'on it' } });
+    expect(decision).toMatchObject({
+      principal: { name: 'otto' },
+      args: { alert_id: alert.id, comment: 'on it' },
+    });
     const story = await h.ok('watch_alert_get', { alert_id: alert.id });
     expect(story.changes.map((c: { change: string }) => c.change)).toEqual(['firing', 'acknowledged']);
   });
@@ -72,7 +84,9 @@ describe('watch: in the daemon', () => {
       origin: 'tool',
       rule: { above: 500 },
     });
-    const bad = await h.call('watch_rule_create', { rule: { name: 'x', kind: 'threshold', series: 'host.nope' } });
+    const bad = await h.call('watch_rule_create', {
+      rule: { name: 'x', kind: 'threshold', series: 'host.nope' },
+    });
     expect(bad.isError).toBe(true);
     expect(bad.content[0].text).toContain('ERR_INPUT_REJECTED');
     const configRule = await h.call('watch_rule_delete', { name: 'always-on' });
@@ -82,7 +96,7 @@ describe('watch: in the daemon', () => {
 
   it('serves status and open alerts as resources, and tells subscribers when they change', async () => {
     const status = await h.client.readResource({ uri: 'tailwarden://watch/status' });
-    const body = JSON.parse(String(status.contents[0]!.text));
+    const body = JSON.parse(textOf(status));
     expect(body.collector.collections).toBeGreaterThan(3);
     expect(body.now.cpu_percent).not.toBeNull();
     const updates: string[] = [];
@@ -92,16 +106,22 @@ describe('watch: in the daemon', () => {
     await h.client.subscribeResource({ uri: 'tailwarden://watch/status' });
     await h.client.subscribeResource({ uri: 'tailwarden://watch/alerts' });
     await h.collect();
-    await h.ok('watch_rule_create', { rule: { name: 'quick', kind: 'threshold', series: 'host.load.1', above: -1, for: 0 } });
+    await h.ok('watch_rule_create', {
+      rule: { name: 'quick', kind: 'threshold', series: 'host.load.1', above: -1, for: 0 },
+    });
     await h.collect();
     const deadline = Date.now() + 10_000;
-    while (!(updates.includes('tailwarden://watch/status') && updates.includes('tailwarden://watch/alerts'))) {
+    while (
+      !(updates.includes('tailwarden://watch/status') && updates.includes('tailwarden://watch/alerts'))
+    ) {
       if (Date.now() > deadline) throw new Error(`updates seen: ${updates.join(', ')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     await h.client.unsubscribeResource({ uri: 'tailwarden://watch/status' });
     await h.ok('watch_rule_delete', { name: 'quick' });
-    await expect(h.client.subscribeResource({ uri: 'tailwarden://inventory' })).rejects.toThrow(/does not change on its own/);
+    await expect(h.client.subscribeResource({ uri: 'tailwarden://inventory' })).rejects.toThrow(
+      /does not change on its own/,
+    );
   });
 
   it('returns a health report as a resource link the client can open, escaped and self-contained', async () => {
@@ -112,34 +132,48 @@ describe('watch: in the daemon', () => {
     const link = result.content.find((c) => c.type === 'resource_link');
     expect(link).toMatchObject({ uri: result.structuredContent.uri, mimeType: 'text/html' });
     const read = await h.client.readResource({ uri: link!.uri! });
-    const html = String(read.contents[0]!.text);
+    const html = textOf(read);
     expect(read.contents[0]!.mimeType).toBe('text/html');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|src="http|href="http/);
     expect(html).toContain('always-on');
     const md = await h.ok('watch_report_health', { period: '7d', format: 'markdown' });
-    const text = String((await h.client.readResource({ uri: md.uri })).contents[0]!.text);
+    const text = textOf(await h.client.readResource({ uri: md.uri }));
     expect(text).toMatch(/^# Health of .* \(7d\)/);
     expect(text).toContain('## Peaks');
     const csv = await h.ok('watch_report_inventory', { format: 'csv' });
-    expect(String((await h.client.readResource({ uri: csv.uri })).contents[0]!.text)).toMatch(/^kind,name,app/);
+    expect(textOf(await h.client.readResource({ uri: csv.uri }))).toMatch(
+      /^kind,name,app/,
+    );
     // A caller without the report's permission cannot open it.
     const outsider = await h.gw.client(await h.gw.token({ permissions: ['docker:read'] }));
     await expect(outsider.readResource({ uri: md.uri })).rejects.toThrow(/Unknown resource|No report/);
   });
 
   it('keeps history and alert state across a restart of the daemon', async () => {
-    const before = await h.ok('watch_history', { series: 'host.load.1', from: '30m ago', to: 'in 1m', step: '15s' });
+    const before = await h.ok('watch_history', {
+      series: 'host.load.1',
+      from: '30m ago',
+      to: 'in 1m',
+      step: '15s',
+    });
     const points = before.results[0].points.length;
     const { alerts } = await h.ok('watch_alerts_list');
     const acked = alerts.find((a: { rule: string }) => a.rule === 'always-on');
     await h.close();
     h = await start();
     await h.collect();
-    const after = await h.ok('watch_history', { series: 'host.load.1', from: '30m ago', to: 'in 1m', step: '15s' });
+    const after = await h.ok('watch_history', {
+      series: 'host.load.1',
+      from: '30m ago',
+      to: 'in 1m',
+      step: '15s',
+    });
     expect(after.results[0].points.length).toBeGreaterThan(points);
-    const reopened = (await h.ok('watch_alerts_list')).alerts.filter((a: { rule: string }) => a.rule === 'always-on');
+    const reopened = (await h.ok('watch_alerts_list')).alerts.filter(
+      (a: { rule: string }) => a.rule === 'always-on',
+    );
     expect(reopened).toEqual([expect.objectContaining({ id: acked.id, status: 'acknowledged' })]);
   });
 });
