@@ -143,9 +143,7 @@ describe('watch: in the daemon', () => {
     expect(text).toMatch(/^# Health of .* \(7d\)/);
     expect(text).toContain('## Peaks');
     const csv = await h.ok('watch_report_inventory', { format: 'csv' });
-    expect(textOf(await h.client.readResource({ uri: csv.uri }))).toMatch(
-      /^kind,name,app/,
-    );
+    expect(textOf(await h.client.readResource({ uri: csv.uri }))).toMatch(/^kind,name,app/);
     // A caller without the report's permission cannot open it.
     const outsider = await h.gw.client(await h.gw.token({ permissions: ['docker:read'] }));
     await expect(outsider.readResource({ uri: md.uri })).rejects.toThrow(/Unknown resource|No report/);
