@@ -3,6 +3,7 @@ import { approvalsCommand } from './cli/approvals.ts';
 import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
 import { hostsCommand } from './cli/hosts.ts';
+import { reportCommand } from './cli/report.ts';
 import { serveCommand } from './cli/serve.ts';
 import { tokenCommand } from './cli/token.ts';
 import { toolsCommand } from './cli/tools.ts';
@@ -28,6 +29,7 @@ export function program(): Command {
     root.addCommand(command);
   }
   root.addCommand(hostsCommand());
+  root.addCommand(reportCommand());
   return root;
 }
 

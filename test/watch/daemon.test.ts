@@ -5,6 +5,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemModule } from '../../src/modules/system/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
+import { runCli } from '../support/cli.ts';
 import { ManualClock, startWatchHarness, type WatchHarness } from './support.ts';
 
 const textOf = (read: { contents: unknown[] }) => String((read.contents[0] as { text?: string }).text);
@@ -147,6 +148,21 @@ describe('watch: in the daemon', () => {
     // A caller without the report's permission cannot open it.
     const outsider = await h.gw.client(await h.gw.token({ permissions: ['docker:read'] }));
     await expect(outsider.readResource({ uri: md.uri })).rejects.toThrow(/Unknown resource|No report/);
+  });
+
+  it('writes the same reports from the CLI, for cron users', async () => {
+    const html = await runCli(['report', 'health', '--state-dir', stateDir, '--format', 'html', '--from', '1h', '--to', 'in 1h']);
+    expect(html.stderr).toBe('');
+    expect(html.code).toBe(0);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('always-on');
+    const md = await runCli(['report', 'health', '--state-dir', stateDir, '--from', '1h', '--to', 'in 1h']);
+    expect(md.stdout).toContain('## Alerts');
+    const inventory = await runCli(['report', 'inventory', '--state-dir', stateDir, '--format', 'json']);
+    expect(JSON.parse(inventory.stdout)).toMatchObject({ identity: { hostname: expect.any(String) }, items: [] });
+    const bad = await runCli(['report', 'health', '--state-dir', stateDir, '--format', 'pdf']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--format must be one of markdown, html');
   });
 
   it('keeps history and alert state across a restart of the daemon', async () => {

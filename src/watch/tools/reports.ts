@@ -3,10 +3,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { GatewayError } from '../../errors.ts';
 import type { ResourceLink } from '../../mcp/tool.ts';
 import { identityOf } from '../../modules/system/inventory.ts';
-import { listDevices } from '../../modules/tailscale/device-api.ts';
-import { toPeer } from '../../modules/tailscale/local.ts';
 import type { Permission } from '../../policy/permissions.ts';
-import { asRecord } from '../../tailscale/localapi.ts';
 import { readableAreas, watchTool } from '../context.ts';
 import {
   type BuiltReport,
@@ -15,6 +12,7 @@ import {
   buildInventoryReport,
   capped,
 } from '../reports/build.ts';
+import { collectDevices } from '../reports/devices.ts';
 import type { WatchRuntime } from '../runtime.ts';
 
 export const REPORT_URI = 'tailwarden://reports/';
@@ -130,33 +128,8 @@ export const watchReportDevices = watchTool({
   handler: async ({ format }, { watch, principal, signal }) => {
     const tailscale = watch.peers.tailscale;
     if (!tailscale) throw new GatewayError('ERR_UPSTREAM_UNAVAILABLE', 'The tailscale module is off.');
-    let built: BuiltReport;
-    if (tailscale.admin.configured) {
-      built = buildDevicesReport(
-        await listDevices({ tailscale, signal }, watch.clock.now()),
-        'admin API',
-        format,
-      );
-    } else {
-      const status = await tailscale.local.status({ signal });
-      const users = asRecord(status.User);
-      const peers = Object.values(asRecord(status.Peer)).map((p) => {
-        const peer = toPeer(p, users);
-        return {
-          id: peer.id,
-          name: peer.name,
-          hostname: peer.fqdn,
-          os: peer.os,
-          user: peer.user,
-          tags: peer.tags,
-          addresses: peer.addresses,
-          online: peer.online,
-          last_seen: peer.last_seen,
-          key_expires: peer.key_expiry,
-        };
-      });
-      built = buildDevicesReport(peers, 'peers of this node', format);
-    }
+    const { source, devices } = await collectDevices(tailscale, signal, watch.clock.now());
+    const built = buildDevicesReport(devices, source, format);
     return save(watch, principal, 'devices', format, 'tailscale:read', built);
   },
 });
