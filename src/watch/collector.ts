@@ -7,6 +7,12 @@ import type { Source, SourceContext } from './sources/source.ts';
 import type { HistoryStore } from './store.ts';
 
 const MAINTENANCE_EVERY_MS = 10 * 60_000;
+/**
+ * Samples are written once a minute: each write dirties one page per series whatever its
+ * size, so four ticks per write is a quarter of the disk writes. Readers flush first, so
+ * a query always sees the latest collection; alert rules read memory, not the database.
+ */
+const FLUSH_EVERY_MS = 60_000;
 
 export type SampleListener = (
   name: SeriesName,
@@ -51,6 +57,7 @@ export class Collector {
   private readonly running = new Set<string>();
   private readonly lastRun = new Map<string, number>();
   private lastMaintenance = 0;
+  private lastFlush = 0;
   private timer: Timer | undefined;
   private stopped = false;
   private current: Promise<void> = Promise.resolve();
@@ -103,9 +110,12 @@ export class Collector {
     await Promise.all(due.map((source) => this.runSource(source, now)));
     if (this.stopped) return;
     try {
-      const flushStart = performance.now();
-      this.o.store.flush();
-      this.lastFlushMs = performance.now() - flushStart;
+      if (now - this.lastFlush >= FLUSH_EVERY_MS || this.o.store.pending > 50_000) {
+        const flushStart = performance.now();
+        this.o.store.flush();
+        this.lastFlush = now;
+        this.lastFlushMs = performance.now() - flushStart;
+      }
       this.o.snapshot.expire(now - Math.max(3 * this.o.intervalMs, 60_000));
       this.o.snapshot.pruneEvents(now);
       await this.o.afterTick?.(now);

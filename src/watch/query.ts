@@ -92,6 +92,7 @@ function rowsOf(store: HistoryStore, segment: Segment, ids: number[]) {
 
 /** Min/avg/max/p95 of every matching series at a chosen step. */
 export function history(store: HistoryStore, q: HistoryQuery): { series: SeriesHistory[]; step_s: number } {
+  store.flush(); // what the collector buffered is part of the answer
   const fromS = Math.floor(q.fromMs / 1000);
   const toS = Math.ceil(q.toMs / 1000);
   const points = Math.ceil((toS - fromS) / q.stepS);
@@ -199,6 +200,7 @@ export interface Consumer {
 
 /** Processes (by name and user) and containers ranked by CPU time or peak memory over a range. */
 export function topConsumers(store: HistoryStore, q: TopQuery): Consumer[] {
+  store.flush();
   const names: SeriesName[] = q.by === 'cpu' ? ['process.cpu.percent'] : ['process.memory.bytes'];
   if (q.containers)
     names.push(q.by === 'cpu' ? 'docker.container.cpu.percent' : 'docker.container.memory.bytes');
@@ -273,6 +275,7 @@ export function eventsBetween(
   limit: number,
 ): { events: StoredEvent[]; truncated: boolean } {
   if (areas.length === 0) return { events: [], truncated: false };
+  store.flush();
   const rows = store.db.sqlite
     .prepare(
       `SELECT t, kind, area, subject, detail FROM watch_events WHERE t >= ? AND t < ? AND area IN (${areas.map(() => '?').join(',')}) ORDER BY t, id LIMIT ?`,

@@ -33,6 +33,7 @@ const MAX_SPAN_PER_PASS: Record<'m1' | 'm15', number> = { m1: 3600, m15: 6 * 360
  * `untilS` (seconds). Returns the buckets written.
  */
 export function rollUp(store: HistoryStore, tier: 'm1' | 'm15', untilS: number, keepS: number): number {
+  if (tier === 'm1') store.flush();
   const size = tier === 'm1' ? 60 : 900;
   const source = tier === 'm1' ? 'raw' : 'm1';
   const end = Math.floor(untilS / size) * size;

@@ -24,7 +24,7 @@ const ALWAYS = {
  * wrapper (audited), resources and subscriptions, reports as resource links, and a
  * restart that keeps history and alert state.
  */
-describe('watch: in the daemon', () => {
+describe('watch: in the daemon', { timeout: 180_000 }, () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'tw-test-watch-daemon-'));
   const clock = new ManualClock();
   let h: WatchHarness;
@@ -151,7 +151,18 @@ describe('watch: in the daemon', () => {
   });
 
   it('writes the same reports from the CLI, for cron users', async () => {
-    const html = await runCli(['report', 'health', '--state-dir', stateDir, '--format', 'html', '--from', '1h', '--to', 'in 1h']);
+    const html = await runCli([
+      'report',
+      'health',
+      '--state-dir',
+      stateDir,
+      '--format',
+      'html',
+      '--from',
+      '1h',
+      '--to',
+      'in 1h',
+    ]);
     expect(html.stderr).toBe('');
     expect(html.code).toBe(0);
     expect(html.stdout).toMatch(/^<!doctype html>/);
@@ -159,11 +170,14 @@ describe('watch: in the daemon', () => {
     const md = await runCli(['report', 'health', '--state-dir', stateDir, '--from', '1h', '--to', 'in 1h']);
     expect(md.stdout).toContain('## Alerts');
     const inventory = await runCli(['report', 'inventory', '--state-dir', stateDir, '--format', 'json']);
-    expect(JSON.parse(inventory.stdout)).toMatchObject({ identity: { hostname: expect.any(String) }, items: [] });
+    expect(JSON.parse(inventory.stdout)).toMatchObject({
+      identity: { hostname: expect.any(String) },
+      items: [],
+    });
     const bad = await runCli(['report', 'health', '--state-dir', stateDir, '--format', 'pdf']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--format must be one of markdown, html');
-  });
+  }, 180_000);
 
   it('keeps history and alert state across a restart of the daemon', async () => {
     const before = await h.ok('watch_history', {
@@ -189,5 +203,5 @@ describe('watch: in the daemon', () => {
       (a: { rule: string }) => a.rule === 'always-on',
     );
     expect(reopened).toEqual([expect.objectContaining({ id: acked.id, status: 'acknowledged' })]);
-  });
+  }, 120_000);
 });

@@ -10,7 +10,7 @@ import { collectUntil, startWatchHarness, type WatchHarness } from './support.ts
  * CPU, leak memory until the kernel OOM-kills them, crash-loop, and turn unhealthy.
  * Time for the collector is moved by hand; the containers live in real time.
  */
-describe('watch: history and alerts from the real host and Docker engine', () => {
+describe('watch: history and alerts from the real host and Docker engine', { timeout: 180_000 }, () => {
   const prefix = testPrefix('watch');
   let h: WatchHarness;
   const name = (n: string) => `${prefix}-${n}`;

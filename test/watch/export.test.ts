@@ -63,98 +63,102 @@ async function startPrometheus(): Promise<{ url: string; stop: () => void }> {
   };
 }
 
-describe.skipIf(!hasPrometheus)('watch: export to Prometheus (remote write) and OTLP/HTTP', () => {
-  let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
-  const otlp = new Receiver();
-  let h: WatchHarness;
+describe.skipIf(!hasPrometheus)(
+  'watch: export to Prometheus (remote write) and OTLP/HTTP',
+  { timeout: 180_000 },
+  () => {
+    let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
+    const otlp = new Receiver();
+    let h: WatchHarness;
 
-  beforeAll(async () => {
-    prometheus = await startPrometheus();
-    await otlp.start();
-    h = await startWatchHarness({
-      modules: [systemModule as ToolModule],
-      config: {
-        watch: {
-          units_interval: '1h',
-          updates_interval: '30d',
-          export: {
-            prometheus: { url: `${prometheus.url}/api/v1/write` },
-            otlp: { url: `${otlp.url}/v1/metrics` },
+    beforeAll(async () => {
+      prometheus = await startPrometheus();
+      await otlp.start();
+      h = await startWatchHarness({
+        modules: [systemModule as ToolModule],
+        config: {
+          watch: {
+            units_interval: '1h',
+            updates_interval: '30d',
+            export: {
+              prometheus: { url: `${prometheus.url}/api/v1/write` },
+              otlp: { url: `${otlp.url}/v1/metrics` },
+            },
           },
         },
-      },
+      });
+      for (let i = 0; i < 3; i++) await h.collect();
     });
-    for (let i = 0; i < 3; i++) await h.collect();
-  });
-  afterAll(async () => {
-    await h?.close();
-    prometheus?.stop();
-    await otlp.close();
-  });
-
-  it('writes samples Prometheus accepts and answers queries about', async () => {
-    await h.watch.exporter.flush();
-    const [status] = h.watch.exporter.status();
-    expect(status).toMatchObject({ target: 'prometheus', failures: 0, dropped: 0 });
-    expect(status!.sent).toBeGreaterThan(10);
-    const at = h.clock.now() / 1000;
-    const query = async (q: string) =>
-      (await (
-        await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`)
-      ).json()) as {
-        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-      };
-    const cpu = await query('tailwarden_host_cpu_percent');
-    expect(cpu.data.result).toHaveLength(1);
-    expect(cpu.data.result[0]!.metric).toMatchObject({ job: 'tailwarden', instance: expect.any(String) });
-    const disks = await query('tailwarden_host_disk_used_percent');
-    expect(disks.data.result.length).toBeGreaterThan(0);
-    expect(disks.data.result[0]!.metric.mount).toBeDefined();
-    const count = await query('count_over_time(tailwarden_host_load_1[5m])');
-    expect(Number(count.data.result[0]!.value[1])).toBeGreaterThanOrEqual(3);
-  });
-
-  it('sends OTLP/HTTP metrics as JSON a collector can decode', async () => {
-    await h.watch.exporter.flush();
-    const [request] = await otlp.waitFor('/v1/metrics', 1);
-    expect(request!.headers['content-type']).toBe('application/json');
-    const body = JSON.parse(request!.body.toString());
-    const resource = body.resourceMetrics[0];
-    expect(resource.resource.attributes).toContainEqual({
-      key: 'service.name',
-      value: { stringValue: 'tailwarden' },
+    afterAll(async () => {
+      await h?.close();
+      prometheus?.stop();
+      await otlp.close();
     });
-    const metrics = resource.scopeMetrics[0].metrics as {
-      name: string;
-      gauge: { dataPoints: { asDouble: number; timeUnixNano: string }[] };
-    }[];
-    const cpu = metrics.find((m) => m.name === 'tailwarden.host.cpu.percent')!;
-    expect(cpu.gauge.dataPoints.length).toBeGreaterThanOrEqual(2);
-    expect(typeof cpu.gauge.dataPoints[0]!.asDouble).toBe('number');
-    expect(BigInt(cpu.gauge.dataPoints[0]!.timeUnixNano)).toBeGreaterThan(1_600_000_000_000_000_000n);
-  });
 
-  it('retries a failing receiver and keeps the batch until it answers', async () => {
-    otlp.failNext = 2;
-    await h.collect();
-    const before = otlp.ok('/v1/metrics').length;
-    await h.watch.exporter.flush();
-    expect(otlp.ok('/v1/metrics').length).toBe(before + 1);
-    expect(h.watch.exporter.status().find((s) => s.target === 'otlp')).toMatchObject({
-      failures: 2,
-      dropped: 0,
+    it('writes samples Prometheus accepts and answers queries about', async () => {
+      await h.watch.exporter.flush();
+      const [status] = h.watch.exporter.status();
+      expect(status).toMatchObject({ target: 'prometheus', failures: 0, dropped: 0 });
+      expect(status!.sent).toBeGreaterThan(10);
+      const at = h.clock.now() / 1000;
+      const query = async (q: string) =>
+        (await (
+          await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`)
+        ).json()) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
+      const cpu = await query('tailwarden_host_cpu_percent');
+      expect(cpu.data.result).toHaveLength(1);
+      expect(cpu.data.result[0]!.metric).toMatchObject({ job: 'tailwarden', instance: expect.any(String) });
+      const disks = await query('tailwarden_host_disk_used_percent');
+      expect(disks.data.result.length).toBeGreaterThan(0);
+      expect(disks.data.result[0]!.metric.mount).toBeDefined();
+      const count = await query('count_over_time(tailwarden_host_load_1[5m])');
+      expect(Number(count.data.result[0]!.value[1])).toBeGreaterThanOrEqual(3);
     });
-  });
 
-  it('encodes remote write as snappy-compressed protobuf with sorted labels', () => {
-    const body = encodeWriteRequest(
-      [{ name: 'host.load.1', labels: { b: '2', a: '1' }, value: 0.5, t: 1000 }],
-      {
-        job: 'x',
-      },
-    );
-    const decoded = decodeWriteRequest(body);
-    expect(decoded.timeseries[0]!.labels.map((l) => l.name)).toEqual(['__name__', 'a', 'b', 'job']);
-    expect(decoded.timeseries[0]!.samples).toEqual([{ value: 0.5, timestamp: 1000 }]);
-  });
-});
+    it('sends OTLP/HTTP metrics as JSON a collector can decode', async () => {
+      await h.watch.exporter.flush();
+      const [request] = await otlp.waitFor('/v1/metrics', 1);
+      expect(request!.headers['content-type']).toBe('application/json');
+      const body = JSON.parse(request!.body.toString());
+      const resource = body.resourceMetrics[0];
+      expect(resource.resource.attributes).toContainEqual({
+        key: 'service.name',
+        value: { stringValue: 'tailwarden' },
+      });
+      const metrics = resource.scopeMetrics[0].metrics as {
+        name: string;
+        gauge: { dataPoints: { asDouble: number; timeUnixNano: string }[] };
+      }[];
+      const cpu = metrics.find((m) => m.name === 'tailwarden.host.cpu.percent')!;
+      expect(cpu.gauge.dataPoints.length).toBeGreaterThanOrEqual(2);
+      expect(typeof cpu.gauge.dataPoints[0]!.asDouble).toBe('number');
+      expect(BigInt(cpu.gauge.dataPoints[0]!.timeUnixNano)).toBeGreaterThan(1_600_000_000_000_000_000n);
+    });
+
+    it('retries a failing receiver and keeps the batch until it answers', async () => {
+      otlp.failNext = 2;
+      await h.collect();
+      const before = otlp.ok('/v1/metrics').length;
+      await h.watch.exporter.flush();
+      expect(otlp.ok('/v1/metrics').length).toBe(before + 1);
+      expect(h.watch.exporter.status().find((s) => s.target === 'otlp')).toMatchObject({
+        failures: 2,
+        dropped: 0,
+      });
+    });
+
+    it('encodes remote write as snappy-compressed protobuf with sorted labels', () => {
+      const body = encodeWriteRequest(
+        [{ name: 'host.load.1', labels: { b: '2', a: '1' }, value: 0.5, t: 1000 }],
+        {
+          job: 'x',
+        },
+      );
+      const decoded = decodeWriteRequest(body);
+      expect(decoded.timeseries[0]!.labels.map((l) => l.name)).toEqual(['__name__', 'a', 'b', 'job']);
+      expect(decoded.timeseries[0]!.samples).toEqual([{ value: 0.5, timestamp: 1000 }]);
+    });
+  },
+);

@@ -54,7 +54,7 @@ function expiringTlsServer(): Promise<{ server: Server; port: number; dir: strin
  * Units, pending security updates and certificates, on a real Debian 12 with systemd (in a
  * container) and a real TLS server; time for the collector moved by hand.
  */
-describe('watch: systemd units, security updates and certificates', () => {
+describe('watch: systemd units, security updates and certificates', { timeout: 180_000 }, () => {
   const host = new SystemdHost();
   let h: WatchHarness;
   let tls: Awaited<ReturnType<typeof expiringTlsServer>>;
