@@ -100,15 +100,11 @@ const otlpSection = section(
         'OTLP/HTTP metrics endpoint (e.g. http://otel-collector:4318/v1/metrics). Unset: no export.',
       secret: true,
     }),
-    headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(4096))
-      .meta({
-        description: 'Extra request headers (e.g. an authorization header), from the environment only.',
-        format: 'json',
-        secret: true,
-        envOnly: true,
-      })
-      .default({}),
+    authorization: optionalStr({
+      description: 'Authorization header for the OTLP endpoint, e.g. "Bearer <token>" or "Basic <base64>".',
+      secret: true,
+      envOnly: true,
+    }),
   },
   'Also send every sample as OpenTelemetry metrics (OTLP/HTTP, JSON encoding).',
 );

@@ -58,7 +58,10 @@ export class Exporter {
           post(
             url,
             {
-              headers: { 'content-type': 'application/json', ...config.otlp.headers },
+              headers: {
+                'content-type': 'application/json',
+                ...(config.otlp.authorization ? { authorization: config.otlp.authorization } : {}),
+              },
               body: JSON.stringify(otlpRequest(batch, { 'service.name': 'tailwarden', 'host.name': host })),
             },
             config.timeout,

@@ -64,7 +64,7 @@ export const watchAlertsHistory = watchTool({
     from: whenArg('Start of the range').optional(),
     to: whenArg('End of the range (default now)').optional(),
     rule: z.string().max(63).optional().describe('Only alerts of this rule'),
-    limit: z.number().int().min(1).max(500).default(100),
+    limit: z.number().int().min(1).max(500).default(100).describe('Most alerts returned'),
     format: formatArg,
   }),
   output: z.object({ from: z.string(), to: z.string(), alerts: z.array(alertSchema) }),

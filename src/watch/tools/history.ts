@@ -148,7 +148,7 @@ export const watchTop = watchTool({
   input: z.object({
     by: z.enum(['cpu', 'memory']).default('cpu').describe('Rank by CPU time or by peak memory'),
     ...range,
-    limit: z.number().int().min(1).max(50).default(10),
+    limit: z.number().int().min(1).max(50).default(10).describe('How many consumers to return'),
     format: formatArg,
   }),
   output: z.object({
@@ -207,7 +207,13 @@ export const watchEvents = watchTool({
     ...range,
     subject: z.string().max(200).optional().describe('Only events about this container, unit, peer or host'),
     include_audit: z.boolean().default(true).describe('Merge the audit log (needs audit:read)'),
-    limit: z.number().int().min(1).max(MAX_EVENTS).default(200),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_EVENTS)
+      .default(200)
+      .describe('Most items returned (oldest first)'),
     format: formatArg,
   }),
   output: z.object({

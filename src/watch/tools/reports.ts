@@ -67,8 +67,11 @@ export const watchReportHealth = watchTool({
   permission: 'system:read',
   risk: 'low',
   input: z.object({
-    period: z.enum(['24h', '7d']).default('24h'),
-    format: z.enum(['markdown', 'html']).default('markdown'),
+    period: z.enum(['24h', '7d']).default('24h').describe('The last 24 hours or the last 7 days'),
+    format: z
+      .enum(['markdown', 'html'])
+      .default('markdown')
+      .describe('Markdown, or a self-contained HTML page with charts'),
   }),
   output: reportOutput,
   links,
@@ -100,7 +103,9 @@ export const watchReportInventory = watchTool({
     'What runs on this host (from the last inventory_scan, with notes) as CSV or JSON. Returns a resource link.',
   permission: 'system:read',
   risk: 'low',
-  input: z.object({ format: z.enum(['csv', 'json']).default('csv') }),
+  input: z.object({
+    format: z.enum(['csv', 'json']).default('csv').describe('CSV (one row per item) or JSON'),
+  }),
   output: reportOutput,
   links,
   handler: ({ format }, { watch, principal }) => {
@@ -122,7 +127,9 @@ export const watchReportDevices = watchTool({
     'Every tailnet device (from the admin API; without its credentials, the peers this node sees) as CSV or JSON. Returns a resource link.',
   permission: 'tailscale:read',
   risk: 'low',
-  input: z.object({ format: z.enum(['csv', 'json']).default('csv') }),
+  input: z.object({
+    format: z.enum(['csv', 'json']).default('csv').describe('CSV (one row per item) or JSON'),
+  }),
   output: reportOutput,
   links,
   handler: async ({ format }, { watch, principal, signal }) => {
