@@ -281,7 +281,8 @@ export function evaluateRule(rule: Rule, view: EvaluationView): Instance[] {
   }
 }
 
-/** How long a condition must hold before the rule fires. */
+/** How long a condition must hold before the rule fires (tailscale_offline counts from the peer's last-seen time itself). */
 export function holdFor(rule: Rule): number {
+  if (rule.kind === 'tailscale_offline') return 0;
   return 'for' in rule ? rule.for : 0;
 }
