@@ -4,7 +4,7 @@ import { describeFailure, hostOf, post } from '../../notify/channels.ts';
 import { type Clock, every } from '../clock.ts';
 import type { WatchConfig } from '../config.ts';
 import { otlpRequest } from './otlp.ts';
-import { type ExportSample, encodeWriteRequest } from './remote-write.ts';
+import type { ExportSample } from './remote-write.ts';
 
 const BATCH = 5000;
 
@@ -46,9 +46,15 @@ export class Exporter {
       else if (config.prometheus.bearer_token)
         headers.authorization = `Bearer ${config.prometheus.bearer_token}`;
       this.targets.push(
-        this.target('prometheus', (batch) =>
-          this.postBinary(url, headers, encodeWriteRequest(batch, { instance: host, job: 'tailwarden' })),
-        ),
+        this.target('prometheus', async (batch) => {
+          // Loaded only when remote write is configured (protobufjs is not small).
+          const { encodeWriteRequest } = await import('./remote-write.ts');
+          await this.postBinary(
+            url,
+            headers,
+            encodeWriteRequest(batch, { instance: host, job: 'tailwarden' }),
+          );
+        }),
       );
     }
     if (config.otlp.url) {
