@@ -81,7 +81,8 @@ export class HistoryStore {
     this.log = log;
     this.db = new StateDb(stateDir, { file: HISTORY_DB_FILE, initSql: 'PRAGMA auto_vacuum = INCREMENTAL;' });
     this.db.migrate(MIGRATIONS);
-    this.db.sqlite.exec('PRAGMA synchronous = NORMAL;');
+    // NORMAL: a crash may lose the last write, never corrupt; the WAL is cut back after checkpoints.
+    this.db.sqlite.exec('PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 8388608;');
     for (const row of this.db.sqlite.prepare('SELECT id, name, labels FROM watch_series').all()) {
       this.ids.set(`${row.name} ${row.labels}`, Number(row.id));
     }
