@@ -10,6 +10,7 @@ import { readableAreas, type WatchContext, watchTool } from './context.ts';
 import { startWatch, type WatchRuntime } from './runtime.ts';
 import type { Area } from './series.ts';
 import { alertTools } from './tools/alerts.ts';
+import { eventTools } from './tools/events.ts';
 import { historyTools } from './tools/history.ts';
 import { REPORT_URI, reportTools } from './tools/reports.ts';
 import { ruleTools } from './tools/rules.ts';
@@ -148,7 +149,7 @@ export function createWatchModule(options: { clock?: Clock } = {}): ToolModule<W
     id: 'watch',
     title: 'Watch',
     enabled: (config) => config.watch.enabled,
-    tools: [...historyTools, ...alertTools, ...ruleTools, ...reportTools, watchStatusTool],
+    tools: [...historyTools, ...eventTools, ...alertTools, ...ruleTools, ...reportTools, watchStatusTool],
     prompts: [investigateAlert],
     resources: [statusResource, alertsResource, reportResource],
     start({ config, log, peer }) {

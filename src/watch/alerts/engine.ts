@@ -7,7 +7,11 @@ import type { Retention } from '../retention.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { HistoryStore } from '../store.ts';
 import { type EvaluationView, evaluateRule, holdFor } from './evaluate.ts';
-import { DEFAULT_RULES, type Rule, ruleSchema } from './rule-schema.ts';
+import type { Rule } from './rule-schema.ts';
+import { checkRuleChange, loadRuleSet, type RuleOrigin } from './rule-set.ts';
+
+export type { RuleOrigin } from './rule-set.ts';
+
 import type { AlertChangeKind, AlertRecord, AlertStore, Silence } from './store.ts';
 
 export interface AlertChange {
@@ -18,8 +22,6 @@ export interface AlertChange {
   at: number;
   silenced: boolean;
 }
-
-export type RuleOrigin = 'default' | 'config' | 'tool';
 
 interface Tracked {
   state: 'pending' | 'open';
@@ -60,26 +62,7 @@ export class AlertEngine {
   }
 
   private loadRules(): { rule: Rule; origin: RuleOrigin }[] {
-    const { config, log } = this.o;
-    const byName = new Map<string, { rule: Rule; origin: RuleOrigin }>();
-    if (config.default_rules)
-      for (const input of DEFAULT_RULES) {
-        const rule = ruleSchema.parse(input);
-        byName.set(rule.name, { rule, origin: 'default' });
-      }
-    for (const rule of config.rules) byName.set(rule.name, { rule, origin: 'config' });
-    for (const stored of this.o.alerts.storedRules()) {
-      const parsed = ruleSchema.safeParse(stored.rule);
-      if (!parsed.success || byName.has(stored.name)) {
-        log.warn(
-          { rule: stored.name },
-          'a tool-made alert rule no longer validates or clashes with the config; skipped',
-        );
-        continue;
-      }
-      byName.set(parsed.data.name, { rule: parsed.data, origin: 'tool' });
-    }
-    return [...byName.values()].slice(0, config.max_rules);
+    return loadRuleSet(this.o.config, this.o.alerts, this.o.log);
   }
 
   rules(): readonly { rule: Rule; origin: RuleOrigin }[] {
@@ -100,37 +83,13 @@ export class AlertEngine {
 
   /** Save a rule made by a tool (create, or update one that a tool made). */
   saveRule(input: unknown, by: string, now: number, mode: 'create' | 'update'): Rule {
-    const parsed = ruleSchema.safeParse(input);
-    if (!parsed.success)
-      throw new GatewayError(
-        'ERR_INPUT_REJECTED',
-        `The rule is not valid: ${parsed.error.issues
-          .slice(0, 5)
-          .map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`)
-          .join('; ')}`,
-      );
-    const rule = parsed.data;
-    const existing = this.rule(rule.name);
-    if (mode === 'create' && existing)
-      throw new GatewayError(
-        'ERR_CONFLICT',
-        `A rule named "${rule.name}" exists (${existing.origin}); pick another name or update it.`,
-      );
-    if (mode === 'update' && !existing)
-      throw new GatewayError(
-        'ERR_NOT_FOUND',
-        `No rule named "${rule.name}"; create it with watch_rule_create.`,
-      );
-    if (existing && existing.origin !== 'tool')
-      throw new GatewayError(
-        'ERR_CONFLICT',
-        `"${rule.name}" is a ${existing.origin === 'default' ? 'built-in' : 'config'} rule; change it in the config file (watch.rules${existing.origin === 'default' ? ', or set watch.default_rules: false' : ''}).`,
-      );
-    if (mode === 'create' && this.ruleSet.length >= this.o.config.max_rules)
-      throw new GatewayError(
-        'ERR_CONFLICT',
-        `There are ${this.ruleSet.length} rules (watch.max_rules); delete one first.`,
-      );
+    const rule = checkRuleChange(
+      input,
+      this.rule.bind(this),
+      mode,
+      this.ruleSet.length,
+      this.o.config.max_rules,
+    );
     this.o.alerts.saveRule(rule.name, input, by, now);
     this.ruleSet = this.loadRules();
     this.forgetRule(rule.name, now);
