@@ -109,7 +109,7 @@ export async function collectUntil(
   h: WatchHarness,
   check: () => boolean | Promise<boolean>,
   what: string,
-  deadlineMs = 90_000,
+  deadlineMs = 150_000,
 ): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
