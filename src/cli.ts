@@ -4,6 +4,7 @@ import { auditCommand } from './cli/audit.ts';
 import { configCommand } from './cli/config.ts';
 import { doctorCommand } from './cli/doctor.ts';
 import { hostsCommand } from './cli/hosts.ts';
+import { reportCommand } from './cli/report.ts';
 import { serveCommand } from './cli/serve.ts';
 import { tokenCommand } from './cli/token.ts';
 import { toolsCommand } from './cli/tools.ts';
@@ -30,6 +31,7 @@ export function program(): Command {
     root.addCommand(command);
   }
   root.addCommand(hostsCommand());
+  root.addCommand(reportCommand());
   return root;
 }
 

@@ -8,6 +8,7 @@ import { tailscaleConfig } from '../modules/tailscale/config.ts';
 import { policyConfig } from '../policy/config.ts';
 import { DEFAULT_ROLES, isPermission } from '../policy/permissions.ts';
 import { isListenAddress } from '../util/listen.ts';
+import { watchConfig } from '../watch/config.ts';
 import { bool, bytes, duration, enumOf, int, list, optionalStr, section, str } from './fields.ts';
 
 /** Authentication modes a request may be verified by, tried in the order given. */
@@ -178,6 +179,7 @@ export const configSchema = z.strictObject({
   rate_limit: rateLimitSection,
   audit: auditSection,
   log: logSection,
+  watch: watchConfig,
   modules: section(
     {
       system: systemConfig,

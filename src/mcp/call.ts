@@ -15,7 +15,7 @@ import { callSignal } from './call-signal.ts';
 import type { ClientChannel } from './channel.ts';
 import { renderText } from './format.ts';
 import type { RegisteredTool, Registry } from './registry.ts';
-import type { ToolContext } from './tool.ts';
+import type { ResourceLink, ToolContext } from './tool.ts';
 
 /** The argument name reserved for presenting an approval; it never reaches a handler. */
 export const APPROVAL_ARG = 'approval_id';
@@ -32,7 +32,7 @@ export interface CallRequest {
 
 export interface CallResult {
   [key: string]: unknown;
-  content: { type: 'text'; text: string }[];
+  content: ({ type: 'text'; text: string } | ResourceLink)[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
 }
@@ -223,7 +223,7 @@ export class ToolCaller {
       try {
         const output = await this.runHandler(tool, args, request, callId, signal);
         result = {
-          content: [{ type: 'text', text: renderText(output, args.format) }],
+          content: [{ type: 'text', text: renderText(output, args.format) }, ...(def.links?.(output) ?? [])],
           structuredContent: output,
         };
       } catch (error) {

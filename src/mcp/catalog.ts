@@ -10,9 +10,15 @@ import type { ClientChannel } from './channel.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
 import type { ToolContext } from './tool.ts';
 
+const MAX_SUBSCRIPTIONS_PER_SESSION = 20;
+const MAX_SUBSCRIPTIONS = 2000;
+
 /** Prompts and resources: listing filtered by permission, reads audited like low-risk calls. */
 export class Catalog {
   private readonly templates = new Map<RegisteredResource, UriTemplate>();
+  /** session → uri → stop watching. */
+  private readonly subscriptions = new Map<string, Map<string, () => void>>();
+  private subscriptionCount = 0;
 
   private readonly registry: Registry;
   private readonly runtimes: ReadonlyMap<string, ModuleRuntime>;
@@ -163,5 +169,56 @@ export class Catalog {
     } catch (error) {
       throw toGatewayError(error);
     }
+  }
+
+  /**
+   * Subscribe a session to a resource that supports it (resources/subscribe): `updated` is
+   * called when it changes, until unsubscribe, the session ends, or `updated` throws.
+   */
+  subscribe(principal: Principal, uri: string, session: string, updated: () => Promise<void>): void {
+    const found = this.match(uri);
+    if (!found || !principal.permissions.has(found.resource.def.permission))
+      throw new GatewayError(
+        'ERR_NOT_FOUND',
+        `Unknown resource "${uri}". Call resources/list for the resources you may read.`,
+      );
+    const { def, moduleId } = found.resource;
+    const runtime = this.runtimes.get(moduleId);
+    if (!def.subscribe || !runtime)
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `${uri} does not change on its own; read it again when you need it.`,
+      );
+    const mine = this.subscriptions.get(session) ?? new Map<string, () => void>();
+    if (mine.has(uri)) return;
+    if (mine.size >= MAX_SUBSCRIPTIONS_PER_SESSION || this.subscriptionCount >= MAX_SUBSCRIPTIONS)
+      throw new GatewayError(
+        'ERR_RATE_LIMITED',
+        'Too many resource subscriptions; unsubscribe from some first.',
+      );
+    let sending = false;
+    const stop = def.subscribe(runtime.context as never, () => {
+      if (sending) return; // one notification in flight per subscription is enough
+      sending = true;
+      updated().then(
+        () => {
+          sending = false;
+        },
+        () => this.unsubscribe(session, uri), // the session is gone
+      );
+    });
+    mine.set(uri, stop);
+    this.subscriptions.set(session, mine);
+    this.subscriptionCount++;
+  }
+
+  unsubscribe(session: string, uri: string): void {
+    const mine = this.subscriptions.get(session);
+    const stop = mine?.get(uri);
+    if (!mine || !stop) return;
+    stop();
+    mine.delete(uri);
+    this.subscriptionCount--;
+    if (mine.size === 0) this.subscriptions.delete(session);
   }
 }

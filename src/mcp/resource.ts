@@ -22,6 +22,11 @@ export interface ResourceDefinition<X = unknown> {
     params: Record<string, string>,
     ctx: ToolContext & X,
   ) => Promise<ResourceContents> | ResourceContents;
+  /**
+   * For resources a client may subscribe to: call `changed` whenever a fresh read would
+   * differ; returns the function that stops it. Given the module's context only.
+   */
+  subscribe?: (ctx: X, changed: () => void) => () => void;
 }
 
 export function defineResource<X = unknown>(definition: ResourceDefinition<X>): ResourceDefinition<X> {

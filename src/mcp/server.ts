@@ -16,6 +16,8 @@ import {
   type ServerNotification,
   type ServerRequest,
   SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
@@ -127,6 +129,16 @@ function channelFor(server: Server, extra: Extra): ClientChannel {
   };
 }
 
+const serverKeys = new WeakMap<Server, string>();
+
+/** Subscriptions belong to the session (its id), or to this server when there is none. */
+function subscriptionKey(server: Server, extra: Extra): string {
+  if (extra.sessionId) return extra.sessionId;
+  const key = serverKeys.get(server) ?? `server:${crypto.randomUUID()}`;
+  serverKeys.set(server, key);
+  return key;
+}
+
 /**
  * One low-level SDK Server per session. Handlers only translate: listing and
  * calling go to the registry and the call wrapper with the principal of the
@@ -136,7 +148,12 @@ export function createSessionServer(deps: SessionServerDeps): Server {
   const server = new Server(
     { name: SERVER_NAME, title: 'tailwarden', version: VERSION },
     {
-      capabilities: { tools: { listChanged: false }, prompts: {}, resources: {}, logging: {} },
+      capabilities: {
+        tools: { listChanged: false },
+        prompts: {},
+        resources: { subscribe: true },
+        logging: {},
+      },
       instructions: INSTRUCTIONS,
     },
   );
@@ -186,6 +203,21 @@ export function createSessionServer(deps: SessionServerDeps): Server {
     } catch (error) {
       throw error instanceof McpError ? error : toMcpError(error);
     }
+  });
+  server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
+    try {
+      const uri = request.params.uri;
+      deps.catalog.subscribe(principalOf(extra), uri, subscriptionKey(server, extra), () =>
+        server.sendResourceUpdated({ uri }),
+      );
+      return {};
+    } catch (error) {
+      throw toMcpError(error);
+    }
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, (request, extra) => {
+    deps.catalog.unsubscribe(subscriptionKey(server, extra), request.params.uri);
+    return {};
   });
   server.setRequestHandler(SetLevelRequestSchema, () => ({}));
   return server;

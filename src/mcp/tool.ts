@@ -62,6 +62,16 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** A pointer to a resource the client can open (MCP `resource_link` content). */
+export interface ResourceLink {
+  type: 'resource_link';
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every input and output shape
 export type AnyObjectSchema = z.ZodObject<any>;
 
@@ -100,6 +110,8 @@ export interface ToolDefinition<
   sensitive?: readonly string[];
   /** One sentence, in plain words, of what this call will do — shown in confirmations and approvals. */
   summarize?: (input: z.output<I>) => string;
+  /** Resources the result points to, sent as `resource_link` content beside the text (e.g. a report). */
+  links?: (output: z.output<O>) => ResourceLink[];
   handler: (input: z.output<I>, ctx: ToolContext & X) => Promise<z.input<O>> | z.input<O>;
 }
 

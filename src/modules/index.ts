@@ -1,3 +1,4 @@
+import { watchModule } from '../watch/index.ts';
 import { dockerModule } from './docker/index.ts';
 import { proxmoxModule } from './proxmox/index.ts';
 import { sshModule } from './ssh/index.ts';
@@ -12,4 +13,6 @@ export const allModules: readonly ToolModule[] = [
   tailscaleModule as ToolModule,
   sshModule as ToolModule,
   proxmoxModule as ToolModule,
+  // Last: it reads the other modules' samplers and clients, so they start first.
+  watchModule as ToolModule,
 ];

@@ -25,12 +25,18 @@ export class StateDb {
   readonly sqlite: DatabaseSync;
   readonly path: string;
 
-  constructor(stateDir: string) {
-    this.path = join(stateDir, DB_FILE);
+  /**
+   * `file` names another database in the state directory (the metrics history lives in its own, so
+   * its size can be capped and vacuumed without touching tokens and approvals); `initSql` runs before
+   * anything is created in a new file (e.g. `PRAGMA auto_vacuum`, which only takes effect then).
+   */
+  constructor(stateDir: string, options: { file?: string; initSql?: string } = {}) {
+    this.path = join(stateDir, options.file ?? DB_FILE);
     try {
       ensureStateDir(stateDir);
       this.sqlite = new DatabaseSync(this.path);
       chmodSync(this.path, 0o600);
+      if (options.initSql) this.sqlite.exec(options.initSql);
       this.sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
       this.sqlite.exec(
         'CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',

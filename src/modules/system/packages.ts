@@ -18,16 +18,17 @@ import {
 import { commandFailure } from './systemd.ts';
 
 type Ctx = ToolContext & SystemContext;
-const quick = (ctx: Ctx) => ({
+type RunCtx = Pick<Ctx, 'system' | 'signal'>;
+const quick = (ctx: RunCtx) => ({
   timeoutMs: ctx.system.config.command_timeout,
   signal: ctx.signal,
   outputCap: ctx.system.config.output_cap,
 });
-const long = (ctx: Ctx) => ({ ...quick(ctx), timeoutMs: ctx.system.config.package_timeout });
+const long = (ctx: RunCtx) => ({ ...quick(ctx), timeoutMs: ctx.system.config.package_timeout });
 
 /** Run one apt-get change, through `sudo -n` when modules.system.package_sudo is on. */
 async function runApt(
-  ctx: Ctx,
+  ctx: RunCtx,
   action: AptAction,
   packages: readonly string[],
   onLine?: (line: string) => void,
@@ -49,6 +50,41 @@ const update = z.object({
   security: z.boolean(),
 });
 
+/** Pending updates (security ones marked) as the host's package manager reports them; also read by the watch collector. */
+export async function pendingUpdates(ctx: RunCtx, refresh = false) {
+  const { runner } = ctx.system;
+  const manager = await detectPackageManager(runner, quick(ctx));
+  let updates: PendingUpdate[];
+  if (manager === 'apt') {
+    if (refresh) {
+      const { sudo, result } = await runApt(ctx, 'update', []);
+      if (result.code !== 0) throw aptFailure('apt-get update', result, sudo);
+    }
+    const r = await runner.run(['apt', 'list', '--upgradable'], quick(ctx));
+    if (r.code !== 0) throw commandFailure('apt list --upgradable', r);
+    updates = parseAptUpgradable(r.stdout);
+  } else if (manager === 'dnf') {
+    const r = await runner.run(['dnf', '-q', refresh ? '--refresh' : '-C', 'check-update'], long(ctx));
+    if (r.code !== 0 && r.code !== 100) throw commandFailure('dnf check-update', r);
+    const sec = await runner.run(['dnf', '-q', '-C', 'updateinfo', 'list', '--security'], quick(ctx));
+    updates = parseDnfCheckUpdate(r.stdout, sec.code === 0 ? parseDnfSecurity(sec.stdout) : new Set());
+  } else {
+    if (refresh) {
+      const r = await runner.run(['apk', 'update'], long(ctx));
+      if (r.code !== 0) throw commandFailure('apk update', r);
+    }
+    const r = await runner.run(['apk', '-u', 'list'], quick(ctx));
+    if (r.code !== 0) throw commandFailure('apk -u list', r);
+    updates = parseApkUpgradable(r.stdout);
+  }
+  return {
+    manager,
+    updates,
+    count: updates.length,
+    security_count: updates.filter((u) => u.security).length,
+  };
+}
+
 export const packagesCheck = systemTool({
   name: 'system_packages_check',
   title: 'System: Check for package updates',
@@ -66,39 +102,7 @@ export const packagesCheck = systemTool({
     count: z.number().int(),
     security_count: z.number().int(),
   }),
-  handler: async ({ refresh }, ctx) => {
-    const { runner } = ctx.system;
-    const manager = await detectPackageManager(runner, quick(ctx));
-    let updates: PendingUpdate[];
-    if (manager === 'apt') {
-      if (refresh) {
-        const { sudo, result } = await runApt(ctx, 'update', []);
-        if (result.code !== 0) throw aptFailure('apt-get update', result, sudo);
-      }
-      const r = await runner.run(['apt', 'list', '--upgradable'], quick(ctx));
-      if (r.code !== 0) throw commandFailure('apt list --upgradable', r);
-      updates = parseAptUpgradable(r.stdout);
-    } else if (manager === 'dnf') {
-      const r = await runner.run(['dnf', '-q', refresh ? '--refresh' : '-C', 'check-update'], long(ctx));
-      if (r.code !== 0 && r.code !== 100) throw commandFailure('dnf check-update', r);
-      const sec = await runner.run(['dnf', '-q', '-C', 'updateinfo', 'list', '--security'], quick(ctx));
-      updates = parseDnfCheckUpdate(r.stdout, sec.code === 0 ? parseDnfSecurity(sec.stdout) : new Set());
-    } else {
-      if (refresh) {
-        const r = await runner.run(['apk', 'update'], long(ctx));
-        if (r.code !== 0) throw commandFailure('apk update', r);
-      }
-      const r = await runner.run(['apk', '-u', 'list'], quick(ctx));
-      if (r.code !== 0) throw commandFailure('apk -u list', r);
-      updates = parseApkUpgradable(r.stdout);
-    }
-    return {
-      manager,
-      updates,
-      count: updates.length,
-      security_count: updates.filter((u) => u.security).length,
-    };
-  },
+  handler: ({ refresh }, ctx) => pendingUpdates(ctx, refresh),
 });
 
 export const packagesList = systemTool({

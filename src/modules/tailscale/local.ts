@@ -44,7 +44,7 @@ function toNode(raw: unknown): z.infer<typeof node> {
   };
 }
 
-function toPeer(raw: unknown, users: Record<string, unknown>): z.infer<typeof peer> {
+export function toPeer(raw: unknown, users: Record<string, unknown>): z.infer<typeof peer> {
   const n = asRecord(raw);
   const base = toNode(raw);
   const endpoint = pickString(n, 'CurAddr');

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
+import { describeFailure, hostOf, ntfyHeaders, post, sendWebhook } from '../../notify/channels.ts';
 import type { ApprovalRecord } from './store.ts';
 
 export interface NotifyResult {
@@ -8,37 +9,6 @@ export interface NotifyResult {
   target: string;
   ok: boolean;
   error?: string;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '(invalid url)';
-  }
-}
-
-async function post(
-  url: string,
-  init: { headers: Record<string, string>; body: string },
-  timeoutMs: number,
-): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: init.headers,
-    body: init.body,
-    redirect: 'error',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  await res.body?.cancel();
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-}
-
-function describeFailure(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: { code?: string } }).cause;
-  if (cause?.code) return cause.code;
-  return error instanceof Error ? error.message.slice(0, 200) : String(error);
 }
 
 /** The JSON body of a generic webhook: everything an automation needs, nothing secret. */
@@ -60,15 +30,17 @@ export function webhookPayload(record: ApprovalRecord, url: string) {
 
 /** ntfy's publish-as-headers format: the message is the body, the rest are headers. */
 export function ntfyRequest(record: ApprovalRecord, url: string, token: string | undefined) {
-  const headers: Record<string, string> = {
-    'content-type': 'text/plain; charset=utf-8',
-    title: `Approval needed: ${record.tool}`,
-    priority: record.risk === 'critical' ? 'urgent' : 'high',
-    tags: 'warning',
-    click: url,
-    actions: `view, Review and decide, ${url}`,
-  };
-  if (token) headers.authorization = `Bearer ${token}`;
+  const headers = ntfyHeaders(
+    {
+      title: `Approval needed: ${record.tool}`,
+      body: '',
+      priority: record.risk === 'critical' ? 'urgent' : 'high',
+      tags: 'warning',
+      click: url,
+      actions: `view, Review and decide, ${url}`,
+    },
+    token,
+  );
   const body = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
   return { headers, body };
 }
@@ -99,14 +71,7 @@ export async function notifyApprovalRequested(
   const attempts: Promise<NotifyResult>[] = notify.webhooks.map(async (hook): Promise<NotifyResult> => {
     const target = hostOf(hook);
     try {
-      await post(
-        hook,
-        {
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(webhookPayload(record, url)),
-        },
-        notify.timeout,
-      );
+      await sendWebhook(hook, webhookPayload(record, url), notify.timeout);
       return { channel: 'webhook', target, ok: true };
     } catch (error) {
       return { channel: 'webhook', target, ok: false, error: describeFailure(error) };
