@@ -34,7 +34,9 @@ function cell(text: string): string {
  */
 function catalogConfig(modules: readonly ToolModule[]): Config {
   const modulesOn: Record<string, unknown> = {};
-  for (const module of modules) modulesOn[module.id] = { enabled: true };
+  const known = configFrom({}).modules as Record<string, unknown>;
+  // Modules configured elsewhere (watch: at the top level) are on by default.
+  for (const module of modules) if (module.id in known) modulesOn[module.id] = { enabled: true };
   modulesOn.ssh = {
     enabled: true,
     hosts: [{ name: 'docs', address: 'docs.example', key_file: '/dev/null', docker: true }],

@@ -150,6 +150,11 @@ export function createWatchModule(options: { clock?: Clock } = {}): ToolModule<W
     title: 'Watch',
     enabled: (config) => config.watch.enabled,
     tools: [...historyTools, ...eventTools, ...alertTools, ...ruleTools, ...reportTools, watchStatusTool],
+    areas: {
+      history: ['watch_history', 'watch_series', 'watch_top', 'watch_events', 'watch_disk', 'watch_status'],
+      alerts: ['watch_alert', 'watch_alerts', 'watch_rule', 'watch_rules', 'watch_silence'],
+      reports: ['watch_report'],
+    },
     prompts: [investigateAlert],
     resources: [statusResource, alertsResource, reportResource],
     start({ config, log, peer }) {
