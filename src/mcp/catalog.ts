@@ -1,4 +1,4 @@
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { AuditLog } from '../audit/log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { principalSummary } from '../auth/principal.ts';
@@ -100,6 +100,12 @@ export class Catalog {
         description: def.description,
         mimeType: def.mimeType,
       }));
+  }
+
+  /** Whether this caller may read this URI (listed to them, or matching a template they may read). */
+  canRead(principal: Principal, uri: string): boolean {
+    const found = this.match(uri);
+    return found !== undefined && principal.permissions.has(found.resource.def.permission);
   }
 
   private match(uri: string): { resource: RegisteredResource; params: Record<string, string> } | undefined {
