@@ -6,6 +6,7 @@ import { GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
 import { cutText } from '../util/bounded.ts';
+import { APPS_MODULE } from './apps/index.ts';
 import type { ClientChannel } from './channel.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
 import type { ToolContext } from './tool.ts';
@@ -144,7 +145,8 @@ export class Catalog {
       );
     }
     await this.audit.append({ ...record, decision: 'allowed' });
-    const runtime = this.runtimes.get(found.resource.moduleId);
+    const runtime =
+      found.resource.moduleId === APPS_MODULE ? { context: {} } : this.runtimes.get(found.resource.moduleId);
     if (!runtime)
       throw new GatewayError(
         'ERR_UPSTREAM_UNAVAILABLE',

@@ -6,6 +6,7 @@ import { withApprovalArg } from '../policy/approvals/approval-arg.ts';
 import { hiddenBecause } from '../policy/exposure.ts';
 import { isPermission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
+import { APPS_MODULE, gatewayApps, uiMeta } from './apps/index.ts';
 import type { PromptDefinition } from './prompt.ts';
 import type { ResourceDefinition } from './resource.ts';
 import { annotationsOf, RISKS, type ToolAnnotations, type ToolDefinition } from './tool.ts';
@@ -19,6 +20,8 @@ export interface ListedTool {
   inputSchema: Record<string, unknown>;
   outputSchema: Record<string, unknown>;
   annotations: ToolAnnotations & { title: string };
+  /** MCP Apps: the view a client may render beside the result. */
+  _meta?: Record<string, unknown>;
 }
 
 export interface RegisteredTool {
@@ -92,6 +95,7 @@ export class Registry {
             inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
             outputSchema: jsonSchemaOf(def.output, 'output'),
             annotations: { title: def.title, ...annotations },
+            ...(def.ui ? { _meta: uiMeta(def.ui) } : {}),
           },
         });
       }
@@ -103,6 +107,11 @@ export class Registry {
       for (const def of module.resources ?? []) {
         this.resources.push({ def: def as ResourceDefinition, moduleId: module.id });
       }
+    }
+    for (const def of gatewayApps) this.resources.push({ def, moduleId: APPS_MODULE });
+    for (const { def } of this.tools.values()) {
+      if (def.ui && !gatewayApps.some((app) => app.uri === def.ui))
+        problems.push(`tool ${def.name}: ui names no registered app resource "${def.ui}"`);
     }
     for (const name of config.tools.disabled) {
       if (!this.tools.has(name)) problems.push(`tools.disabled names an unknown tool "${name}"`);

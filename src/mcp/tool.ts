@@ -80,6 +80,11 @@ export interface ToolDefinition<
   openWorld?: boolean;
   /** Argument keys that are secrets (redacted from the audit log beside the generic secret names). */
   sensitive?: readonly string[];
+  /**
+   * The `ui://` app resource (src/mcp/apps) a client may render beside this tool's result.
+   * The result never depends on it being rendered.
+   */
+  ui?: string;
   /** One sentence, in plain words, of what this call will do — shown in confirmations and approvals. */
   summarize?: (input: z.output<I>) => string;
   handler: (input: z.output<I>, ctx: ToolContext & X) => Promise<z.input<O>> | z.input<O>;

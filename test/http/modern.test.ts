@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { defineResource, jsonResource } from '../../src/mcp/resource.ts';
 import { defineTool } from '../../src/mcp/tool.ts';
-import { defineModule } from '../../src/modules/types.ts';
 import { allModules } from '../../src/modules/index.ts';
+import { defineModule } from '../../src/modules/types.ts';
 import { MODERN_REVISION, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { modernPost, rpcOf } from '../support/modern.ts';
 import { testModule } from '../support/test-module.ts';
@@ -98,7 +98,11 @@ describe('the 2026-07-28 door on /mcp', () => {
       expect(result.ttlMs, method).toBeGreaterThan(0);
     }
     const read = await rpcOf(
-      await modernPost(gw.url, { token: viewer, method: 'resources/read', params: { uri: 'tailwarden://counter' } }),
+      await modernPost(gw.url, {
+        token: viewer,
+        method: 'resources/read',
+        params: { uri: 'tailwarden://counter' },
+      }),
     );
     expect(read.result).toMatchObject({ ttlMs: 0, cacheScope: 'private' });
   });
@@ -117,7 +121,11 @@ describe('the 2026-07-28 door on /mcp', () => {
     const mine = (await rpcOf(await modernPost(gw.url, { token: dockerOnly, method: 'tools/list' }))).result;
     expect(mine.tools.map((t: { name: string }) => t.name)).not.toContain('system_status');
     const call = await rpcOf(
-      await modernPost(gw.url, { token: dockerOnly, method: 'tools/call', params: { name: 'system_status', arguments: {} } }),
+      await modernPost(gw.url, {
+        token: dockerOnly,
+        method: 'tools/call',
+        params: { name: 'system_status', arguments: {} },
+      }),
     );
     expect(call.result.isError).toBe(true);
     expect(call.result.content[0].text).toContain('ERR_PERMISSION_DENIED');
@@ -156,7 +164,9 @@ describe('the 2026-07-28 door on /mcp', () => {
       [viewer, 'tailwarden://nope'],
       [dockerOnly, 'tailwarden://counter'],
     ] as const) {
-      const body = await rpcOf(await modernPost(gw.url, { token, method: 'resources/read', params: { uri } }));
+      const body = await rpcOf(
+        await modernPost(gw.url, { token, method: 'resources/read', params: { uri } }),
+      );
       expect(body.error.code).toBe(-32602);
       expect(body.error.data).toEqual({ uri });
     }
