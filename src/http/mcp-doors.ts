@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway.ts';
+import { InputRounds } from '../mcp/input-rounds.ts';
 import type { McpServerDeps } from '../mcp/server.ts';
 import { changeFeed } from './change-feed.ts';
 import type { InflightResponses } from './inflight.ts';
@@ -32,6 +33,7 @@ export function mcpDoors(
     registry: gateway.registry,
     caller: gateway.caller,
     catalog: gateway.catalog,
+    rounds: new InputRounds(config.state_dir),
   };
   const listen = new ListenGuard(
     { perPrincipal: config.http.max_listen_per_principal, maxResources: MAX_WATCHED_RESOURCES },

@@ -1,5 +1,6 @@
 import type { ElicitRequestFormParams, Server, ServerContext } from '@modelcontextprotocol/server';
-import type { ClientChannel } from './channel.ts';
+import type { CallRounds, ClientChannel } from './channel.ts';
+import type { FormRound } from './input-rounds.ts';
 
 /** Which protocol door a request came through: a 2025 session or a self-contained 2026-07-28 request. */
 export type Era = 'legacy' | 'modern';
@@ -14,12 +15,19 @@ const NO_PUSH = 'This client speaks the 2026-07-28 protocol, which has no server
  * elicit or sample and the risk rules take their no-elicitation path (or, for
  * confirmations and approvals, an input-required result).
  */
-export function channelFor(server: Server, ctx: ServerContext, era: Era): ClientChannel {
+export function channelFor(
+  server: Server,
+  ctx: ServerContext,
+  era: Era,
+  call?: { rounds: CallRounds; form: FormRound },
+): ClientChannel {
   // Backfilled per request from the envelope on the modern era; from initialize on a 2025 session.
   const capabilities = server.getClientCapabilities();
   const client = server.getClientVersion();
   const elicitation = capabilities?.elicitation as { form?: object; url?: object } | undefined;
   const push = era === 'legacy';
+  // A tools/call on the modern era asks through input-required rounds instead of pushing.
+  const asks = push || call !== undefined;
   const progressToken = ctx.mcpReq._meta?.progressToken;
   return {
     info: {
@@ -27,12 +35,13 @@ export function channelFor(server: Server, ctx: ServerContext, era: Era): Client
       version: client?.version,
       // An empty elicitation capability means form mode (protocol revisions before URL mode).
       canElicit:
-        push &&
+        asks &&
         elicitation !== undefined &&
         (elicitation.form !== undefined || elicitation.url === undefined),
-      canElicitUrl: push && elicitation?.url !== undefined,
+      canElicitUrl: asks && elicitation?.url !== undefined,
       canSample: push && capabilities?.sampling !== undefined,
     },
+    ...(call ? { rounds: call.rounds } : {}),
     async progress(update) {
       if (progressToken === undefined) return;
       await ctx.mcpReq
@@ -53,6 +62,7 @@ export function channelFor(server: Server, ctx: ServerContext, era: Era): Client
       return content?.type === 'text' ? content.text : undefined;
     },
     async elicitForm(message, requestedSchema) {
+      if (call) return call.form.ask(message, requestedSchema);
       if (!push) throw new Error(NO_PUSH);
       const params = { mode: 'form', message, requestedSchema } as ElicitRequestFormParams;
       return ctx.mcpReq.elicitInput(params, { signal: ctx.mcpReq.signal });

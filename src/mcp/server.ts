@@ -15,6 +15,7 @@ import { isGatewayError } from '../errors.ts';
 import { SERVER_NAME, VERSION } from '../version.ts';
 import type { ToolCaller } from './call.ts';
 import type { Catalog } from './catalog.ts';
+import type { InputRounds } from './input-rounds.ts';
 import type { Registry } from './registry.ts';
 import { channelFor, type Era } from './sdk-channel.ts';
 
@@ -24,6 +25,8 @@ export interface McpServerDeps {
   registry: Registry;
   caller: ToolCaller;
   catalog: Catalog;
+  /** Multi-round calls of the 2026-07-28 era (confirmations, approvals). */
+  rounds: InputRounds;
 }
 
 const INSTRUCTIONS =
@@ -105,7 +108,12 @@ function toProtocolError(error: unknown, uri?: string): ProtocolError {
 export function createMcpServer(deps: McpServerDeps, era: Era): Server {
   const server = new Server(
     { name: SERVER_NAME, title: 'tailwarden', version: VERSION },
-    { capabilities: CAPABILITIES[era], instructions: INSTRUCTIONS, cacheHints: CACHE_HINTS },
+    {
+      capabilities: CAPABILITIES[era],
+      instructions: INSTRUCTIONS,
+      cacheHints: CACHE_HINTS,
+      requestState: { verify: deps.rounds.codec.verify },
+    },
   );
   server.setRequestHandler('tools/list', (_request, ctx) => ({
     // The registry's listed form is the SDK's Tool; its JSON Schemas are plain records there.
@@ -113,13 +121,19 @@ export function createMcpServer(deps: McpServerDeps, era: Era): Server {
   }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { params } = request;
+    let call: ReturnType<InputRounds['forCall']> | undefined;
+    try {
+      if (era === 'modern') call = deps.rounds.forCall(ctx, params.name, params.arguments);
+    } catch (error) {
+      throw toProtocolError(error);
+    }
     const result = await deps.caller.call({
       name: params.name,
       args: params.arguments,
       principal: principalOf(ctx),
       sessionId: ctx.sessionId,
       rpcId: ctx.mcpReq.id,
-      channel: channelFor(server, ctx, era),
+      channel: channelFor(server, ctx, era, call),
       signal: ctx.mcpReq.signal,
     });
     return result as CallToolResult;

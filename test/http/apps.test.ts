@@ -55,37 +55,24 @@ describe('MCP Apps: the status card for system_status', () => {
     // A minimal MCP Apps host: answers ui/initialize, then hands the view the tool result.
     const page = await browser.newPage();
     await page.setContent('<iframe id="view" style="width:600px;height:400px"></iframe>');
-    await page.evaluate(
-      ({ html, result }) => {
-        const frame = document.getElementById('view') as HTMLIFrameElement;
-        window.addEventListener('message', (event) => {
-          const m = event.data;
-          if (m?.method === 'ui/initialize') {
-            frame.contentWindow!.postMessage(
-              {
-                jsonrpc: '2.0',
-                id: m.id,
-                result: {
-                  protocolVersion: m.params.protocolVersion,
-                  hostInfo: { name: 'test-host', version: '1' },
-                  hostCapabilities: {},
-                  hostContext: {},
-                },
-              },
-              '*',
-            );
-          }
-          if (m?.method === 'ui/notifications/initialized') {
-            frame.contentWindow!.postMessage(
-              { jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: result },
-              '*',
-            );
-          }
-        });
-        frame.srcdoc = html;
-      },
-      { html, result },
-    );
+    // Runs in the page (a string, so the test's types need no DOM library).
+    await page.evaluate(`(() => {
+      const html = ${JSON.stringify(html)};
+      const result = ${JSON.stringify(result)};
+      const frame = document.getElementById('view');
+      window.addEventListener('message', (event) => {
+        const m = event.data;
+        if (m && m.method === 'ui/initialize') {
+          frame.contentWindow.postMessage({ jsonrpc: '2.0', id: m.id, result: {
+            protocolVersion: m.params.protocolVersion, hostInfo: { name: 'test-host', version: '1' },
+            hostCapabilities: {}, hostContext: {} } }, '*');
+        }
+        if (m && m.method === 'ui/notifications/initialized') {
+          frame.contentWindow.postMessage({ jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: result }, '*');
+        }
+      });
+      frame.srcdoc = html;
+    })()`);
     const view = page.frameLocator('#view');
     await expect.poll(() => view.locator('h1').textContent(), { timeout: 20_000 }).toBe(status.hostname);
     expect(await view.locator('.row').count()).toBeGreaterThanOrEqual(2);
