@@ -76,10 +76,11 @@ export class InputRounds {
 
   /** The rounds of one tools/call: the verified state of this round (if any) and how to ask for the next. */
   forCall(ctx: ServerContext, tool: string, args: unknown): { rounds: CallRounds; form: FormRound } {
-    const hash = argsHash(tool, (args ?? {}) as Record<string, unknown>);
+    // Hashed only when a round needs it: most calls never ask anything.
+    const hash = () => argsHash(tool, (args ?? {}) as Record<string, unknown>);
     const state = ctx.mcpReq.requestState<RoundState>();
     if (state !== undefined) {
-      if (state.t !== tool || state.h !== hash)
+      if (state.t !== tool || state.h !== hash())
         throw new GatewayError(
           'ERR_INPUT_REJECTED',
           'This requestState belongs to another call (tool or arguments differ); call again without it.',
@@ -91,7 +92,7 @@ export class InputRounds {
         );
     }
     const mint = (extra: Partial<RoundState>) =>
-      this.codec.mint({ t: tool, h: hash, n: randomUUID(), ...extra }, ctx);
+      this.codec.mint({ t: tool, h: hash(), n: randomUUID(), ...extra }, ctx);
     const end = async (requests: Record<string, unknown>, extra: Partial<RoundState>): Promise<never> => {
       throw new InputRoundEnded(
         inputRequired({ inputRequests: requests as never, requestState: await mint(extra) }) as never,
