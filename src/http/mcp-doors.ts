@@ -45,6 +45,7 @@ export function mcpDoors(
     listen,
     maxListenStreams: config.http.max_listen,
     bodyLimit: config.http.body_limit,
+    listenMaxMs: config.http.session_idle_timeout,
     log: gateway.log,
   });
   const feed = changeFeed(modern.handler.notify, gateway.registry, gateway.log);

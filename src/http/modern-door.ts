@@ -14,6 +14,8 @@ export interface ModernDoorOptions {
   /** Open listen streams across all callers (the SDK answers -32603 past it). */
   maxListenStreams: number;
   bodyLimit: number;
+  /** How long one listen stream stays open before the client must listen (and authenticate) again. */
+  listenMaxMs: number;
   log: Logger;
 }
 
@@ -53,6 +55,10 @@ export function modernDoor(options: ModernDoorOptions): ModernDoor {
         const refusal = listen.check(principal, route.message.params);
         if (refusal) return void jsonRpcError(reply, 200, refusal.code, refusal.message, route.message.id);
         reply.raw.once('close', listen.opened(principal));
+        // Credentials are checked when a stream opens; ending it after a while makes a client that
+        // wants more listen again, with credentials that are checked again (a revoked token stops there).
+        const renew = setTimeout(() => reply.raw.destroy(), options.listenMaxMs).unref();
+        reply.raw.once('close', () => clearTimeout(renew));
       }
       const raw = request.raw as typeof request.raw & { auth?: unknown };
       raw.auth = authInfoFor(principal);

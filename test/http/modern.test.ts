@@ -217,3 +217,19 @@ describe('the 2026-07-28 door on /mcp', () => {
     );
   });
 });
+
+describe('listen streams end after http.session_idle_timeout, so credentials are checked again', () => {
+  it('closes an open stream from the server side once its time is up', { timeout: 120_000 }, async () => {
+    const gw = await startTestGateway({
+      modules: [testModule],
+      config: { http: { session_idle_timeout: '1s' } },
+    });
+    try {
+      const client = await gw.modernClient(await gw.token({ role: 'viewer' }));
+      const subscription = await client.listen({ toolsListChanged: true });
+      expect(await subscription.closed).toBe('remote');
+    } finally {
+      await gw.close();
+    }
+  });
+});
