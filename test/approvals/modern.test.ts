@@ -11,7 +11,10 @@ type ToolResult = {
 
 const APPROVER = { id: 'token:approver', name: 'carol', via: 'test' };
 
-describe('confirmations and approvals on the 2026-07-28 door: input-required rounds, nothing held open', () => {
+// SDK clients compile a validator per listed tool: slow on a loaded machine, so generous deadlines.
+describe('confirmations and approvals on the 2026-07-28 door: input-required rounds, nothing held open', {
+  timeout: 120_000,
+}, () => {
   let gw: TestGateway;
   let alice: string;
   let bob: string;

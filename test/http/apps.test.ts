@@ -6,7 +6,8 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const MCP_APP_MIME = 'text/html;profile=mcp-app';
 
-describe('MCP Apps: the status card for system_status', () => {
+// SDK clients compile a validator per listed tool: slow on a loaded machine, so generous deadlines.
+describe('MCP Apps: the status card for system_status', { timeout: 120_000 }, () => {
   let gw: TestGateway;
   let viewer: string;
   let dockerOnly: string;

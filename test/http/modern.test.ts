@@ -46,7 +46,8 @@ const counterModule = defineModule<unknown>({
   start: () => ({ context: {}, health: () => ({ status: 'ok' }) }),
 });
 
-describe('the 2026-07-28 door on /mcp', () => {
+// SDK clients compile a validator per listed tool: slow on a loaded machine, so generous deadlines.
+describe('the 2026-07-28 door on /mcp', { timeout: 120_000 }, () => {
   let gw: TestGateway;
   let viewer: string;
   let operator: string;
