@@ -4,7 +4,7 @@
 //     MCP SDK server on node:http exposing the same tool: req/s, p50, p99 and the ratio, in one run.
 //  2. The real daemon (`tailwarden serve`): time from process start to the first 200 on /health,
 //     RSS after start, and RSS with 200 open sessions.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,37 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { openSession } from './support/mcp-http.ts';
 import { cpuMs, rssMb } from './support/proc.ts';
+import { spawnServer } from './support/servers.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROOT = join(import.meta.dirname, '..');
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  pid: number;
-  token?: string;
-}
-
-function spawnServer(script: string): Promise<Started> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'servers', script)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let token: string | undefined;
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = JSON.parse(buffered.slice(0, nl)) as { token?: string; port?: number; pid?: number };
-        buffered = buffered.slice(nl + 1);
-        if (line.token) token = line.token;
-        if (line.port) resolve({ child, port: line.port, pid: line.pid!, token });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 async function load(port: number, token: string | undefined, seconds: number) {
   const headers = await openSession(`http://127.0.0.1:${port}`, token);

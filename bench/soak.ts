@@ -2,7 +2,8 @@
 //   BENCH_SOAK_SECONDS (default 60; the resilience issue asks for 600), BENCH_SOAK_SESSIONS (50),
 //   BENCH_CHURN (10000 sessions opened and closed), BENCH_NODE_FLAGS (Node flags for the daemon;
 //   default: those of systemd/tailwarden.service), BENCH_IDLE_SECONDS (30, after the load), BENCH_DISCONNECTS (200 calls cut mid-stream).
-// 1. Steady mixed read load over a real `tailwarden serve`: req/s, p50/p99, errors, RSS start/end.
+// 1. Steady mixed read load over a real `tailwarden serve`, half the callers on 2025 sessions and half
+//    on the 2026-07-28 door: req/s, p50/p99, errors, RSS start/end.
 // 2. Session churn: open + DELETE, RSS and open sessions before/after.
 // 3. Abrupt disconnects during long calls on an in-process gateway: calls in flight, open POST
 //    answers and the process's active handles return to where they were.
@@ -17,7 +18,7 @@ import { configFrom } from '../src/config/load.ts';
 import { startGateway } from '../src/gateway.ts';
 import { silentLogger } from '../src/log.ts';
 import { testModule } from '../test/support/test-module.ts';
-import { openSession } from './support/mcp-http.ts';
+import { modernBody, modernHeaders, openSession } from './support/mcp-http.ts';
 import { cpuMs, rssMb } from './support/proc.ts';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
@@ -98,7 +99,7 @@ function answeredOk(body: string): boolean {
 }
 
 /**
- * 50 sessions of mixed reads. The load comes from raw HTTP requests, not SDK clients: 50 SDK clients
+ * 50 callers of mixed reads (half 2025 sessions, half 2026-07-28). The load comes from raw HTTP requests, not SDK clients: 50 SDK clients
  * in one process spend most of a core validating output schemas (tools/list compiles a validator per
  * tool), so the bench measured itself — the daemon sat at a quarter of a core.
  */
@@ -108,8 +109,12 @@ async function steadyLoad(base: string, token: string, pid: number) {
     { name: 'system_processes_top', arguments: { limit: 5 } },
     { name: 'system_network_io', arguments: {} },
   ];
+  // Every other caller speaks 2026-07-28 (no session: its own credentials and envelope on each request).
+  const modern = (i: number) => i % 2 === 1;
   const sessions = await Promise.all(
-    Array.from({ length: SESSIONS }, (_, i) => openSession(base, token, `soak-${i}`)),
+    Array.from({ length: SESSIONS }, (_, i) =>
+      modern(i) ? Promise.resolve(undefined) : openSession(base, token, `soak-${i}`),
+    ),
   );
   await sleep(1000);
   const rssStart = rssMb(pid);
@@ -126,17 +131,15 @@ async function steadyLoad(base: string, token: string, pid: number) {
   await Promise.all(
     sessions.map(async (headers, i) => {
       for (let n = i; Date.now() < deadline; n++) {
-        const body =
-          n % 4 === 3
-            ? { jsonrpc: '2.0', id: id++, method: 'tools/list' }
-            : { jsonrpc: '2.0', id: id++, method: 'tools/call', params: calls[n % 4] };
+        const call = n % 4 === 3 ? undefined : calls[n % 4]!;
+        const method = call ? 'tools/call' : 'tools/list';
+        const params = call ?? {};
+        const request = headers
+          ? { headers, body: JSON.stringify({ jsonrpc: '2.0', id: id++, method, params }) }
+          : { headers: modernHeaders(method, call?.name, token), body: modernBody(id++, method, params) };
         const started = performance.now();
         try {
-          const response = await fetch(`${base}/mcp`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify(body),
-          });
+          const response = await fetch(`${base}/mcp`, { method: 'POST', ...request });
           if (!answeredOk(await response.text())) errors++;
         } catch {
           errors++;
@@ -151,7 +154,9 @@ async function steadyLoad(base: string, token: string, pid: number) {
   const heapEnd = await heapUsedMb(base);
   const cpuUsed = (cpuMs(pid) - cpuStart) / 1000;
   await Promise.all(
-    sessions.map((headers) => fetch(`${base}/mcp`, { method: 'DELETE', headers }).then((r) => r.text())),
+    sessions.map((headers) =>
+      headers ? fetch(`${base}/mcp`, { method: 'DELETE', headers }).then((r) => r.text()) : undefined,
+    ),
   );
   // Once the load stops V8's memory reducer collects and gives pages back: what stays is what is kept.
   await sleep(IDLE_SECONDS * 1000);

@@ -16,6 +16,7 @@ import { registerErrorHandlers } from './http/error-handler.ts';
 import { overallState, registerHealthRoutes } from './http/health.ts';
 import { hostGuard } from './http/host-guard.ts';
 import { InflightResponses } from './http/inflight.ts';
+import { mcpDoors } from './http/mcp-doors.ts';
 import { registerMcpRoute } from './http/mcp-route.ts';
 import { GatewayMetrics } from './http/metrics.ts';
 import { registerOAuthAbsent } from './http/oauth-absent.ts';
@@ -68,7 +69,7 @@ export async function buildApp(
     gateway.log,
   );
   const metrics = new GatewayMetrics(() => sessions.size, { processMetrics: options.processMetrics });
-  gateway.caller.observer = metrics;
+  const doors = mcpDoors(config, gateway, inflight, metrics);
 
   await app.register(rateLimit, { global: false });
   registerErrorHandlers(app, config.http.body_limit);
@@ -142,12 +143,7 @@ export async function buildApp(
         keyGenerator: (request) => request.principal?.id ?? request.ip,
       }),
     );
-    registerMcpRoute(
-      mcp,
-      sessions,
-      { registry: gateway.registry, caller: gateway.caller, catalog: gateway.catalog },
-      inflight,
-    );
+    registerMcpRoute(mcp, sessions, doors.deps, inflight, doors.modern);
   });
 
   await app.register(approvalsPage, { gateway });
@@ -158,6 +154,7 @@ export async function buildApp(
     await inflight.drain(config.http.shutdown_grace);
     await gateway.caller.drain(0);
     await inflight.drain(ABORTED_ANSWER_MS);
+    await doors.close();
     await sessions.closeAll();
   });
   app.addHook('onClose', async () => {

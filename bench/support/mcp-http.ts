@@ -33,3 +33,38 @@ export async function openSession(
   await ack.text();
   return sessionHeaders;
 }
+
+export const MODERN_REVISION = '2026-07-28';
+
+/** Headers of a 2026-07-28 request: no session, the method (and name) repeated from the body. */
+export function modernHeaders(
+  method: string,
+  name: string | undefined,
+  token?: string,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: ACCEPT,
+    'mcp-protocol-version': MODERN_REVISION,
+    'mcp-method': method,
+    ...(name !== undefined ? { 'mcp-name': name } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+}
+
+/** A 2026-07-28 request body: params carry the per-request `_meta` envelope. */
+export function modernBody(id: number, method: string, params: Record<string, unknown>): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
+        'io.modelcontextprotocol/clientCapabilities': {},
+        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      },
+    },
+  });
+}

@@ -88,6 +88,19 @@ const httpSection = section(
       },
       1,
     ),
+    max_listen: int(
+      256,
+      {
+        description:
+          'Open subscriptions/listen streams (2026-07-28 clients) allowed at once; more → an error.',
+      },
+      1,
+    ),
+    max_listen_per_principal: int(
+      4,
+      { description: 'Open subscriptions/listen streams one principal may hold at once.' },
+      1,
+    ),
     shutdown_grace: duration('10s', {
       description: 'On SIGTERM/SIGINT, how long in-flight tool calls may finish before sessions are closed.',
     }),

@@ -1,111 +1,50 @@
-import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authInfoFor, createSessionServer, type SessionServerDeps } from '../mcp/server.ts';
-import { admitRequestIds, oversizedBatch } from './batch-guard.ts';
+import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { McpServerDeps } from '../mcp/server.ts';
+import { oversizedBatch } from './batch-guard.ts';
 import type { InflightResponses } from './inflight.ts';
+import { jsonRpcError } from './jsonrpc-reply.ts';
+import { legacyDoor } from './legacy-door.ts';
+import type { ModernDoor } from './modern-door.ts';
 import type { SessionStore } from './sessions.ts';
 
-function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
-  return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
-}
-
-function isInitialize(body: unknown): boolean {
-  return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**
- * POST/GET/DELETE /mcp through the SDK's Streamable HTTP transport, one
- * transport and server per session. Authentication has already run (onRequest).
+ * POST/GET/DELETE /mcp: one endpoint, two doors into the same server factory
+ * and call wrapper. The SDK's own classification (the step `isLegacyRequest`
+ * runs, fed the body fastify already parsed) sends 2025-era traffic
+ * (initialize, session requests, GET/DELETE) to the sessionful door and
+ * everything else to the 2026-07-28 door, which also answers the protocol's
+ * validation errors. Authentication has already run (onRequest).
  */
 export function registerMcpRoute(
   app: FastifyInstance,
   sessions: SessionStore,
-  deps: SessionServerDeps,
+  deps: McpServerDeps,
   inflight: InflightResponses,
+  modern: ModernDoor,
 ): void {
-  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const principal = request.principal!;
-    const oversized = oversizedBatch(request.body);
-    if (oversized) return jsonRpcError(reply, oversized.status, oversized.code, oversized.message);
-    const sessionId = request.headers['mcp-session-id'];
-    let transport: StreamableHTTPServerTransport;
-
-    if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
-      if (!session)
-        return jsonRpcError(
-          reply,
-          404,
-          -32001,
-          'Session not found: it expired or was closed. Start a new session (initialize).',
-        );
-      if (session.principalId !== principal.id) {
-        request.log.warn(
-          { session_id: sessionId, principal: principal.id },
-          'session used by another principal',
-        );
-        return jsonRpcError(
-          reply,
-          403,
-          -32001,
-          'This session belongs to another principal; start your own session.',
-        );
-      }
-      const { ids, refusal } = admitRequestIds(request.body, session.inflightIds);
-      if (refusal) return jsonRpcError(reply, refusal.status, refusal.code, refusal.message);
-      for (const id of ids) session.inflightIds.add(id);
-      reply.raw.on('close', () => {
-        for (const id of ids) session.inflightIds.delete(id);
+  const legacy = legacyDoor(sessions, deps, inflight);
+  app.route({
+    method: ['POST', 'GET', 'DELETE'],
+    url: '/mcp',
+    handler: async (request, reply) => {
+      // Before any per-message work, in either door (h15: batch sizes are refused in O(1)).
+      const oversized = oversizedBatch(request.body);
+      if (oversized) return jsonRpcError(reply, oversized.status, oversized.code, oversized.message);
+      const route = classifyInboundRequest({
+        httpMethod: request.method,
+        protocolVersionHeader: header(request, 'mcp-protocol-version'),
+        mcpMethodHeader: header(request, 'mcp-method'),
+        mcpNameHeader: header(request, 'mcp-name'),
+        body: request.body,
       });
-      session.lastSeenAt = Date.now();
-      transport = session.transport;
-    } else if (request.method === 'POST' && isInitialize(request.body)) {
-      const refusal = sessions.refusal(principal.id);
-      if (refusal) return jsonRpcError(reply.header('retry-after', '30'), 503, -32000, refusal);
-      const release = sessions.reserve();
-      const server = createSessionServer(deps);
-      transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: randomUUID,
-        onsessioninitialized: (id) => {
-          release();
-          const now = Date.now();
-          sessions.add({
-            id,
-            principalId: principal.id,
-            transport,
-            server,
-            createdAt: now,
-            lastSeenAt: now,
-            inflightIds: new Set(),
-          });
-        },
-      });
-      server.onclose = () => {
-        release();
-        if (transport.sessionId) sessions.remove(transport.sessionId);
-      };
-      await server.connect(transport);
-      reply.raw.on('close', () => {
-        release();
-        if (!transport.sessionId) void server.close(); // initialize failed: nothing to keep
-      });
-    } else {
-      return jsonRpcError(
-        reply,
-        400,
-        -32000,
-        'Bad Request: send initialize first, then the Mcp-Session-Id it returns with every request.',
-      );
-    }
-
-    const raw = request.raw as typeof request.raw & { auth?: unknown };
-    raw.auth = authInfoFor(principal);
-    reply.hijack();
-    if (request.method === 'POST') inflight.track(reply.raw);
-    await transport.handleRequest(raw as never, reply.raw, request.body);
-  };
-
-  app.route({ method: ['POST', 'GET', 'DELETE'], url: '/mcp', handler: handle });
+      if (route.kind === 'legacy') return legacy(request, reply);
+      return modern.handle(request, reply, route.kind === 'modern' ? route : undefined);
+    },
+  });
 }

@@ -1,11 +1,11 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.ts';
 
 export interface Session {
   readonly id: string;
   readonly principalId: string;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: NodeStreamableHTTPServerTransport;
   readonly server: Server;
   readonly createdAt: number;
   lastSeenAt: number;
@@ -20,7 +20,7 @@ export interface SessionLimits {
 }
 
 /**
- * Open MCP sessions. A session belongs to the principal that opened it, is
+ * Open 2025-era MCP sessions. A session belongs to the principal that opened it, is
  * closed after `idleMs` without a request, and the total (and per principal)
  * is capped; `reserve` counts sessions still initialising so bursts cannot
  * overshoot the cap.

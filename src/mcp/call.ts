@@ -12,7 +12,7 @@ import type { RiskGate } from '../policy/gate.ts';
 import { cutText } from '../util/bounded.ts';
 import { oversizedArgument } from './arg-limits.ts';
 import { callSignal } from './call-signal.ts';
-import type { ClientChannel } from './channel.ts';
+import { type ClientChannel, InputRoundEnded } from './channel.ts';
 import { renderText } from './format.ts';
 import type { RegisteredTool, Registry } from './registry.ts';
 import type { ResourceLink, ToolContext } from './tool.ts';
@@ -197,6 +197,7 @@ export class ToolCaller {
           signal,
         });
       } catch (error) {
+        if (error instanceof InputRoundEnded) return this.askClient(error, base, tool, rawArgs, started);
         return deny(toGatewayError(error), tool);
       }
 
@@ -289,6 +290,27 @@ export class ToolCaller {
       );
     }
     return checked.data as Record<string, unknown>;
+  }
+
+  /** A 2026-07-28 call that must ask the client first: audited, not run, answered with input-required. */
+  private async askClient(
+    round: InputRoundEnded,
+    base: Record<string, unknown>,
+    tool: RegisteredTool,
+    rawArgs: unknown,
+    started: number,
+  ): Promise<CallResult> {
+    await this.deps.audit
+      .append({
+        event: 'tool.decision',
+        ...base,
+        risk: tool.def.risk,
+        args: redactArgs(rawArgs, tool.def.sensitive),
+        decision: 'input_required',
+      })
+      .catch((e) => this.deps.log.error({ err: e }, 'audit write failed for an input request'));
+    this.finish(tool.def.name, 'denied', started);
+    return round.result as CallResult;
   }
 
   private finish(tool: string, outcome: CallOutcome, started: number): void {

@@ -1,4 +1,4 @@
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { AuditLog } from '../audit/log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { principalSummary } from '../auth/principal.ts';
@@ -6,6 +6,7 @@ import { GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
 import { cutText } from '../util/bounded.ts';
+import { APPS_MODULE } from './apps/index.ts';
 import type { ClientChannel } from './channel.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
 import type { ToolContext } from './tool.ts';
@@ -108,6 +109,12 @@ export class Catalog {
       }));
   }
 
+  /** Whether this caller may read this URI (listed to them, or matching a template they may read). */
+  canRead(principal: Principal, uri: string): boolean {
+    const found = this.match(uri);
+    return found !== undefined && principal.permissions.has(found.resource.def.permission);
+  }
+
   private match(uri: string): { resource: RegisteredResource; params: Record<string, string> } | undefined {
     for (const resource of this.registry.resources) {
       if (resource.def.uri === uri) return { resource, params: {} };
@@ -144,7 +151,8 @@ export class Catalog {
       );
     }
     await this.audit.append({ ...record, decision: 'allowed' });
-    const runtime = this.runtimes.get(found.resource.moduleId);
+    const runtime =
+      found.resource.moduleId === APPS_MODULE ? { context: {} } : this.runtimes.get(found.resource.moduleId);
     if (!runtime)
       throw new GatewayError(
         'ERR_UPSTREAM_UNAVAILABLE',
@@ -210,6 +218,29 @@ export class Catalog {
     mine.set(uri, stop);
     this.subscriptions.set(session, mine);
     this.subscriptionCount++;
+  }
+
+  /** End every subscription of a session (it closed or expired). */
+  unsubscribeSession(session: string): void {
+    for (const uri of [...(this.subscriptions.get(session)?.keys() ?? [])]) this.unsubscribe(session, uri);
+  }
+
+  /**
+   * Watch every resource that changes on its own, for the 2026-07-28 `subscriptions/listen` feed
+   * (the SDK filters each stream to the URIs it asked for and the ListenGuard to what its caller
+   * may read). Returns the function that stops watching.
+   */
+  watchSelfChanging(updated: (uri: string) => void): () => void {
+    const stops: (() => void)[] = [];
+    for (const { def, moduleId } of this.registry.resources) {
+      const runtime = this.runtimes.get(moduleId);
+      if (!def.subscribe || !def.uri || !runtime) continue;
+      const uri = def.uri;
+      stops.push(def.subscribe(runtime.context as never, () => updated(uri)));
+    }
+    return () => {
+      for (const stop of stops.splice(0)) stop();
+    };
   }
 
   unsubscribe(session: string, uri: string): void {

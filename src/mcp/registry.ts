@@ -7,6 +7,7 @@ import { hiddenBecause } from '../policy/exposure.ts';
 import { isPermission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
 import { listedSchema, nullPruner } from './listed-schema.ts';
+import { APPS_MODULE, gatewayApps, uiMeta } from './apps/index.ts';
 import type { PromptDefinition } from './prompt.ts';
 import type { ResourceDefinition } from './resource.ts';
 import { annotationsOf, RISKS, type ToolAnnotations, type ToolDefinition } from './tool.ts';
@@ -22,6 +23,8 @@ export interface ListedTool {
   /** Only with tools.output_schemas (results carry structuredContent either way). */
   outputSchema?: Record<string, unknown>;
   annotations: Partial<ToolAnnotations>;
+  /** MCP Apps: the view a client may render beside the result. */
+  _meta?: Record<string, unknown>;
 }
 
 export interface RegisteredTool {
@@ -146,6 +149,7 @@ export class Registry {
               inputSchema: withApprovalArg(listedSchema(exposed.listedInput, 'input'), def, config),
               ...(config.tools.output_schemas ? { outputSchema: listedSchema(def.output, 'output') } : {}),
               annotations: listedAnnotations(annotations),
+              ...(def.ui ? { _meta: uiMeta(def.ui) } : {}),
             };
             return listed;
           },
@@ -159,6 +163,11 @@ export class Registry {
       for (const def of module.resources ?? []) {
         this.resources.push({ def: def as ResourceDefinition, moduleId: module.id });
       }
+    }
+    for (const def of gatewayApps) this.resources.push({ def, moduleId: APPS_MODULE });
+    for (const { def } of this.tools.values()) {
+      if (def.ui && !gatewayApps.some((app) => app.uri === def.ui))
+        problems.push(`tool ${def.name}: ui names no registered app resource "${def.ui}"`);
     }
     for (const name of config.tools.disabled) {
       if (!this.tools.has(name)) problems.push(`tools.disabled names an unknown tool "${name}"`);

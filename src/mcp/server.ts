@@ -1,51 +1,70 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  type CallToolRequest,
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  type ServerNotification,
-  type ServerRequest,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+  type AuthInfo,
+  type CacheHint,
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  Server,
+  type ServerCapabilities,
+  type ServerContext,
+  type Tool,
+} from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.ts';
 import { isGatewayError } from '../errors.ts';
 import { SERVER_NAME, VERSION } from '../version.ts';
 import type { ToolCaller } from './call.ts';
 import type { Catalog } from './catalog.ts';
-import type { ClientChannel } from './channel.ts';
+import type { InputRounds } from './input-rounds.ts';
 import type { Registry } from './registry.ts';
+import { channelFor, type Era } from './sdk-channel.ts';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type { Era } from './sdk-channel.ts';
 
-/**
- * tools/call registered with a loose outer schema: the SDK parses a handler's schema before its own
- * tools/call validation runs, so with the strict schema invalid params (arguments as an array, a missing
- * name) came back as -32603 "internal error". With this envelope the SDK's check answers -32602.
- */
-const ToolsCallEnvelope = z.object({ method: z.literal('tools/call'), params: z.unknown() });
-
-export interface SessionServerDeps {
+export interface McpServerDeps {
   registry: Registry;
   caller: ToolCaller;
   catalog: Catalog;
+  /** Multi-round calls of the 2026-07-28 era (confirmations, approvals). */
+  rounds: InputRounds;
 }
 
 const INSTRUCTIONS =
   'tailwarden runs operations tools on this host and its homelab. Tools you cannot use are not listed. ' +
   'Risky tools may ask the human to confirm, or wait for an out-of-band approval; say so to the user when that happens.';
+
+/**
+ * Cache hints for the 2026-07-28 revision (the SDK sends them to modern
+ * clients only). Lists depend on the caller's permissions, so they are
+ * `private`; they change only on restart or a config reload (SIGHUP), which
+ * `subscriptions/listen` announces, so a client may keep them five minutes.
+ * `server/discover` is the same for every caller and changes only with a new
+ * version. Resource reads are live host data: never cached (ttl 0), except
+ * app HTML, which sets its own hint (see Catalog.readResource).
+ */
+const LIST_TTL_MS = 5 * 60_000;
+export const CACHE_HINTS: Record<string, CacheHint> = {
+  'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+  'prompts/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+  'resources/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+  'resources/read': { ttlMs: 0, cacheScope: 'private' },
+  'server/discover': { ttlMs: 60 * 60_000, cacheScope: 'public' },
+};
+
+/**
+ * 2025 sessions keep what they had (no list-changed; `resources/subscribe` for
+ * resources that change on their own, such as watch status and alerts); the
+ * modern era announces changes on `subscriptions/listen`.
+ */
+const CAPABILITIES: Record<Era, ServerCapabilities> = {
+  legacy: { tools: { listChanged: false }, prompts: {}, resources: { subscribe: true }, logging: {} },
+  modern: {
+    tools: { listChanged: true },
+    prompts: { listChanged: true },
+    resources: { listChanged: true, subscribe: true },
+  },
+};
 
 /** What the SDK carries to handlers for this request: the principal, never the caller's token. */
 export function authInfoFor(principal: Principal): AuthInfo {
@@ -59,166 +78,114 @@ export function authInfoFor(principal: Principal): AuthInfo {
 }
 
 /** The principal the HTTP layer authenticated for this very request; refuse if there is none. */
-function principalOf(extra: Extra): Principal {
-  const principal = (extra.authInfo?.extra as { principal?: Principal } | undefined)?.principal;
-  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'Not authenticated.');
+export function principalOf(ctx: ServerContext): Principal {
+  const principal = (ctx.http?.authInfo?.extra as { principal?: Principal } | undefined)?.principal;
+  if (!principal) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'Not authenticated.');
   return principal;
 }
 
-function toMcpError(error: unknown): McpError {
+function toProtocolError(error: unknown, uri?: string): ProtocolError {
+  if (error instanceof ProtocolError) return error;
   if (!isGatewayError(error))
-    return new McpError(ErrorCode.InternalError, 'Internal error; the gateway log has the details.');
+    return new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      'Internal error; the gateway log has the details.',
+    );
+  if (error.code === 'ERR_NOT_FOUND' && uri !== undefined)
+    return new ResourceNotFoundError(uri, error.message);
   const code =
     error.code === 'ERR_NOT_FOUND' || error.code === 'ERR_INPUT_REJECTED'
-      ? ErrorCode.InvalidParams
-      : ErrorCode.InternalError;
-  return new McpError(code, error.message);
-}
-
-function channelFor(server: Server, extra: Extra): ClientChannel {
-  const capabilities = server.getClientCapabilities();
-  const client = server.getClientVersion();
-  const elicitation = capabilities?.elicitation as { form?: object; url?: object } | undefined;
-  const progressToken = extra._meta?.progressToken;
-  return {
-    info: {
-      name: client?.name,
-      version: client?.version,
-      // An empty elicitation capability means form mode (protocol revisions before URL mode).
-      canElicit:
-        elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined),
-      canElicitUrl: elicitation?.url !== undefined,
-      canSample: capabilities?.sampling !== undefined,
-    },
-    async progress(update) {
-      if (progressToken === undefined) return;
-      await extra
-        .sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } })
-        .catch(() => undefined);
-    },
-    async sample(request) {
-      if (capabilities?.sampling === undefined) return undefined;
-      const result = await extra.sendRequest(
-        {
-          method: 'sampling/createMessage',
-          params: {
-            messages: [{ role: 'user', content: { type: 'text', text: request.prompt } }],
-            maxTokens: request.maxTokens ?? 800,
-            ...(request.systemPrompt ? { systemPrompt: request.systemPrompt } : {}),
-          },
-        },
-        CreateMessageResultSchema,
-        { signal: extra.signal },
-      );
-      return result.content.type === 'text' ? result.content.text : undefined;
-    },
-    async elicitForm(message, requestedSchema) {
-      return extra.sendRequest(
-        { method: 'elicitation/create', params: { mode: 'form', message, requestedSchema } as never },
-        ElicitResultSchema,
-        { signal: extra.signal },
-      );
-    },
-    async elicitUrl(message, url, elicitationId) {
-      return extra.sendRequest(
-        { method: 'elicitation/create', params: { mode: 'url', message, url, elicitationId } as never },
-        ElicitResultSchema,
-        { signal: extra.signal },
-      );
-    },
-  };
-}
-
-const serverKeys = new WeakMap<Server, string>();
-
-/** Subscriptions belong to the session (its id), or to this server when there is none. */
-function subscriptionKey(server: Server, extra: Extra): string {
-  if (extra.sessionId) return extra.sessionId;
-  const key = serverKeys.get(server) ?? `server:${crypto.randomUUID()}`;
-  serverKeys.set(server, key);
-  return key;
+      ? ProtocolErrorCode.InvalidParams
+      : ProtocolErrorCode.InternalError;
+  return new ProtocolError(code, error.message);
 }
 
 /**
- * One low-level SDK Server per session. Handlers only translate: listing and
- * calling go to the registry and the call wrapper with the principal of the
- * current request (never one cached from the session's first request).
+ * One low-level SDK Server for a 2025 session or for one 2026-07-28 request.
+ * Handlers only translate: listing and calling go to the registry, the catalog
+ * and the one call wrapper with the principal of the current request (never
+ * one cached from an earlier request). Both eras are served by this one factory.
  */
-export function createSessionServer(deps: SessionServerDeps): Server {
+export function createMcpServer(deps: McpServerDeps, era: Era): Server {
   const server = new Server(
     { name: SERVER_NAME, title: 'tailwarden', version: VERSION },
     {
-      capabilities: {
-        tools: { listChanged: false },
-        prompts: {},
-        resources: { subscribe: true },
-        logging: {},
-      },
+      capabilities: CAPABILITIES[era],
       instructions: INSTRUCTIONS,
+      cacheHints: CACHE_HINTS,
+      requestState: { verify: deps.rounds.codec.verify },
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
-    tools: deps.registry.listTools(principalOf(extra)),
+  server.setRequestHandler('tools/list', (_request, ctx) => ({
+    // The registry's listed form is the SDK's Tool; its JSON Schemas are plain records there.
+    tools: deps.registry.listTools(principalOf(ctx)) as unknown as Tool[],
   }));
-  server.setRequestHandler(ToolsCallEnvelope, (request, extra) => {
-    // The SDK's wrapper has parsed this request with CallToolRequestSchema (answering a bad shape with
-    // -32602) before calling here, so the shape is known; parsing it again would be per-call work for nothing.
-    const { params } = request as unknown as CallToolRequest;
-    return deps.caller.call({
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const { params } = request;
+    let call: ReturnType<InputRounds['forCall']> | undefined;
+    try {
+      if (era === 'modern') call = deps.rounds.forCall(ctx, params.name, params.arguments);
+    } catch (error) {
+      throw toProtocolError(error);
+    }
+    const result = await deps.caller.call({
       name: params.name,
       args: params.arguments,
-      principal: principalOf(extra),
-      sessionId: extra.sessionId,
-      rpcId: extra.requestId,
-      channel: channelFor(server, extra),
-      signal: extra.signal,
+      principal: principalOf(ctx),
+      sessionId: ctx.sessionId,
+      rpcId: ctx.mcpReq.id,
+      channel: channelFor(server, ctx, era, call),
+      signal: ctx.mcpReq.signal,
     });
+    return result as CallToolResult;
   });
-  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => ({
-    prompts: deps.catalog.listPrompts(principalOf(extra)),
+  server.setRequestHandler('prompts/list', (_request, ctx) => ({
+    prompts: deps.catalog.listPrompts(principalOf(ctx)),
   }));
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
+  server.setRequestHandler('prompts/get', (request, ctx) => {
     try {
-      return deps.catalog.getPrompt(principalOf(extra), request.params.name, request.params.arguments);
+      return deps.catalog.getPrompt(principalOf(ctx), request.params.name, request.params.arguments);
     } catch (error) {
-      throw toMcpError(error);
+      throw toProtocolError(error);
     }
   });
-  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => ({
-    resources: deps.catalog.listResources(principalOf(extra)),
+  server.setRequestHandler('resources/list', (_request, ctx) => ({
+    resources: deps.catalog.listResources(principalOf(ctx)),
   }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => ({
-    resourceTemplates: deps.catalog.listTemplates(principalOf(extra)),
+  server.setRequestHandler('resources/templates/list', (_request, ctx) => ({
+    resourceTemplates: deps.catalog.listTemplates(principalOf(ctx)),
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    const { uri } = request.params;
     try {
-      const principal = principalOf(extra);
       return await deps.catalog.readResource(
-        principal,
-        request.params.uri,
-        channelFor(server, extra),
-        extra.signal,
-        extra.sessionId,
+        principalOf(ctx),
+        uri,
+        channelFor(server, ctx, era),
+        ctx.mcpReq.signal,
+        ctx.sessionId,
       );
     } catch (error) {
-      throw error instanceof McpError ? error : toMcpError(error);
+      throw toProtocolError(error, uri);
     }
   });
-  server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
-    try {
-      const uri = request.params.uri;
-      deps.catalog.subscribe(principalOf(extra), uri, subscriptionKey(server, extra), () =>
-        server.sendResourceUpdated({ uri }),
-      );
+  if (era === 'legacy') {
+    server.setRequestHandler('resources/subscribe', (request, ctx) => {
+      const { uri } = request.params;
+      try {
+        // A 2025 session always has an id; its subscriptions end with it (see Catalog.unsubscribe).
+        deps.catalog.subscribe(principalOf(ctx), uri, ctx.sessionId ?? '', () =>
+          server.sendResourceUpdated({ uri }),
+        );
+        return {};
+      } catch (error) {
+        throw toProtocolError(error, uri);
+      }
+    });
+    server.setRequestHandler('resources/unsubscribe', (request, ctx) => {
+      deps.catalog.unsubscribe(ctx.sessionId ?? '', request.params.uri);
       return {};
-    } catch (error) {
-      throw toMcpError(error);
-    }
-  });
-  server.setRequestHandler(UnsubscribeRequestSchema, (request, extra) => {
-    deps.catalog.unsubscribe(subscriptionKey(server, extra), request.params.uri);
-    return {};
-  });
-  server.setRequestHandler(SetLevelRequestSchema, () => ({}));
+    });
+  }
   return server;
 }

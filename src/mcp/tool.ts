@@ -108,6 +108,11 @@ export interface ToolDefinition<
   conditionalArgs?: Readonly<Record<string, ConditionalArg>>;
   /** Argument keys that are secrets (redacted from the audit log beside the generic secret names). */
   sensitive?: readonly string[];
+  /**
+   * The `ui://` app resource (src/mcp/apps) a client may render beside this tool's result.
+   * The result never depends on it being rendered.
+   */
+  ui?: string;
   /** One sentence, in plain words, of what this call will do — shown in confirmations and approvals. */
   summarize?: (input: z.output<I>) => string;
   /** Resources the result points to, sent as `resource_link` content beside the text (e.g. a report). */

@@ -1,12 +1,23 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INITIALIZE, jsonOf, rawMcp, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import {
+  INITIALIZE,
+  jsonOf,
+  MODERN_REVISION,
+  rawMcp,
+  startTestGateway,
+  type TestGateway,
+} from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
 import { GATEWAY_CLIENT, startTestIdp, type TestIdp } from './support/idp.ts';
 
@@ -63,6 +74,11 @@ class MemoryOAuthProvider implements OAuthClientProvider {
 
 /** The browser part: follow the authorization redirects (the IdP signs the user in) up to the code. */
 async function signIn(url: URL): Promise<string> {
+  return (await signInRedirect(url)).get('code')!;
+}
+
+/** The query of the redirect back to the client: the code, and the issuer (RFC 9207) when the IdP sends it. */
+async function signInRedirect(url: URL): Promise<URLSearchParams> {
   const cookies = new Map<string, string>();
   let next = url.href;
   for (let hop = 0; hop < 10; hop++) {
@@ -79,9 +95,8 @@ async function signIn(url: URL): Promise<string> {
     if (!location) throw new Error(`sign-in stopped at ${next} with HTTP ${res.status}: ${await res.text()}`);
     const target = new URL(location, next);
     if (target.href.startsWith(REDIRECT)) {
-      const code = target.searchParams.get('code');
-      if (!code) throw new Error(`authorization failed: ${target.search}`);
-      return code;
+      if (!target.searchParams.get('code')) throw new Error(`authorization failed: ${target.search}`);
+      return target.searchParams;
     }
     next = target.href;
   }
@@ -166,6 +181,31 @@ describe('the SDK client signs in end to end through the protected resource meta
     const audit = JSON.stringify(await gw.auditRecords());
     expect(audit).toContain(`oidc:${idp.issuer}#erin`);
     expect(audit).toContain(provider.info!.client_id);
+    expect(audit).not.toContain(provider.saved!.access_token);
+  });
+
+  it('a 2026-07-28 client (SDK v2) signs in through the same flow and sends its token with every request', async () => {
+    const provider = new MemoryOAuthProvider();
+    const url = new URL(`${publicUrl}/mcp`);
+    const options = { versionNegotiation: { mode: { pin: MODERN_REVISION } } } as const;
+    const first = new ModernTransport(url, { authProvider: provider as never });
+    await expect(
+      new ModernClient({ name: 'vitest-modern', version: '1' }, options).connect(first),
+    ).rejects.toThrow(/Unauthorized/);
+    expect(provider.info?.client_id).toBeTruthy();
+    await first.finishAuth(await signInRedirect(provider.authorizationUrl!));
+
+    const client = new ModernClient({ name: 'vitest-modern', version: '1' }, options);
+    await client.connect(new ModernTransport(url, { authProvider: provider as never }));
+    expect(client.getDiscoverResult()?.supportedVersions).toContain(MODERN_REVISION);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('test_thing_restart');
+    expect(names).not.toContain('test_thing_wipe');
+    const result = await client.callTool({ name: 'test_echo', arguments: { text: 'modern sign-in' } });
+    expect(result.structuredContent).toEqual({ text: 'modern sign-in' });
+    await client.close();
+    const audit = JSON.stringify(await gw.auditRecords());
+    expect(audit).toContain('vitest-modern');
     expect(audit).not.toContain(provider.saved!.access_token);
   });
 });

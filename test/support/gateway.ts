@@ -3,6 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +35,11 @@ export interface TestGateway {
     token?: string,
     options?: { capabilities?: Record<string, unknown>; name?: string },
   ): Promise<Client>;
+  /** A 2026-07-28 client (SDK v2, pinned to the modern era: server/discover, no session). */
+  modernClient(
+    token?: string,
+    options?: { capabilities?: Record<string, unknown>; name?: string },
+  ): Promise<ModernClient>;
   auditRecords(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
@@ -43,6 +52,9 @@ export interface TestGatewayOptions {
   /** Listen on this loopback port (default: any free one). */
   port?: number;
 }
+
+/** The protocol revision of the modern door. */
+export const MODERN_REVISION = '2026-07-28';
 
 /** A real gateway on an ephemeral loopback port, with its own state directory. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -66,7 +78,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  const clients: Client[] = [];
+  const clients: { close(): Promise<void> }[] = [];
   let closed = false;
 
   return {
@@ -85,6 +97,21 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         { capabilities: clientOptions.capabilities ?? {} },
       );
       const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+      });
+      await client.connect(transport);
+      clients.push(client);
+      return client;
+    },
+    async modernClient(token, clientOptions = {}) {
+      const client = new ModernClient(
+        { name: clientOptions.name ?? 'vitest-modern', version: '1.0.0' },
+        {
+          capabilities: clientOptions.capabilities ?? {},
+          versionNegotiation: { mode: { pin: MODERN_REVISION } },
+        },
+      );
+      const transport = new ModernTransport(new URL(`${url}/mcp`), {
         requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
       });
       await client.connect(transport);

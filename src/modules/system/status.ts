@@ -1,6 +1,7 @@
 import { cpus, loadavg, uptime } from 'node:os';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
+import { STATUS_CARD_URI } from '../../mcp/apps/index.ts';
 import { type SystemContext, systemTool } from './context.ts';
 
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
@@ -113,5 +114,6 @@ export const systemStatus = systemTool({
   risk: 'low',
   input: z.object({}),
   output: statusOutput,
+  ui: STATUS_CARD_URI,
   handler: (_input, ctx) => currentStatus(ctx),
 });

@@ -2,6 +2,7 @@ import type { AuditLog } from '../../audit/log.ts';
 import { principalSummary } from '../../auth/principal.ts';
 import type { Config } from '../../config/schema.ts';
 import { GatewayError } from '../../errors.ts';
+import { InputRoundEnded } from '../../mcp/channel.ts';
 import type { GateRequest, RuleHandler } from '../gate.ts';
 import { describeForHuman, summarizeCall } from './summary.ts';
 
@@ -50,7 +51,8 @@ export function confirmHandler(deps: ConfirmDeps): RuleHandler {
     try {
       answer = await request.channel.elicitForm(message, confirmationSchema(request));
     } catch (cause) {
-      if (request.signal.aborted) throw cause;
+      // A 2026-07-28 call asks in a round of its own and is called again: not a failure.
+      if (request.signal.aborted || cause instanceof InputRoundEnded) throw cause;
       throw new GatewayError(
         'ERR_POLICY_DENIED',
         `${request.tool.name} needs the user's confirmation, and asking the client for it failed; it was not run.`,

@@ -71,10 +71,13 @@ export class Approvals {
   /** The `approve` rule: use the presented approval, or request one and wait for it. */
   async approve(request: GateRequest): Promise<void> {
     const hash = argsHash(request.tool.name, request.args);
-    if (request.approvalId) {
-      const record = this.store.get(request.approvalId);
-      this.checkBinding(record, request, hash);
-      return this.awaitAndUse(record!, request);
+    // A 2026-07-28 call never waits: it asks the client to open the page and call again.
+    const rounds = request.channel.rounds;
+    const presented = request.approvalId ?? rounds?.approvalId;
+    if (presented) {
+      const record = this.store.get(presented);
+      this.checkBinding(record, { ...request, approvalId: presented }, hash);
+      return rounds ? this.useWithoutWaiting(record!, request) : this.awaitAndUse(record!, request);
     }
     const record = this.store.create({
       principalId: request.principal.id,
@@ -106,8 +109,12 @@ export class Approvals {
     await this.serial(() =>
       this.appendAudit(record, 'approval.notified', { channels: results, url_elicitation: offerUrl }),
     );
+    const message = `An approver must allow this before it runs:\n${describeForHuman(request.tool, request.args, request.principal)}\nOpen the approval page to review it.`;
+    if (rounds) {
+      if (offerUrl) return rounds.askApproval(message, url, record.id);
+      throw this.pendingError(record, request);
+    }
     if (offerUrl) {
-      const message = `An approver must allow this before it runs:\n${describeForHuman(request.tool, request.args, request.principal)}\nOpen the approval page to review it.`;
       // Not awaited: the call waits for the decision, not for the client's answer to the prompt.
       request.channel
         .elicitUrl(message, url, record.id)
@@ -139,13 +146,7 @@ export class Approvals {
       await this.serial(() => this.auditChanges());
       const current = this.store.get(record.id)!;
       if (current.state === 'approved') {
-        const used = await this.serial(async () => {
-          if (!this.store.consume(current.id)) return false;
-          await this.appendAudit(current, 'approval.used', { call_id: request.callId });
-          this.store.markAudited(current.id, 'used');
-          return true;
-        });
-        if (used) return;
+        if (await this.use(current, request)) return;
         continue; // expired or used by a racing call this instant: the next round says which
       }
       if (current.state !== 'pending') throw this.finalStateError(current, request);
@@ -162,6 +163,25 @@ export class Approvals {
       }
       await this.nextTick(request.signal, deadline - now);
     }
+  }
+
+  /** Run once if approved now; otherwise say where it stands (2026-07-28 calls never wait). */
+  private async useWithoutWaiting(record: ApprovalRecord, request: GateRequest): Promise<void> {
+    await this.serial(() => this.auditChanges());
+    const current = this.store.get(record.id)!;
+    if (current.state === 'approved' && (await this.use(current, request))) return;
+    const now = this.store.get(record.id)!;
+    throw now.state === 'pending' ? this.pendingError(now, request) : this.finalStateError(now, request);
+  }
+
+  /** Consume an approved request for this call; false when a racing call or expiry got there first. */
+  private use(record: ApprovalRecord, request: GateRequest): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.store.consume(record.id)) return false;
+      await this.appendAudit(record, 'approval.used', { call_id: request.callId });
+      this.store.markAudited(record.id, 'used');
+      return true;
+    });
   }
 
   private finalStateError(record: ApprovalRecord, request: GateRequest): GatewayError {

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authInfoFor, createMcpServer, type McpServerDeps } from '../mcp/server.ts';
+import { admitRequestIds } from './batch-guard.ts';
+import type { InflightResponses } from './inflight.ts';
+import { jsonRpcError } from './jsonrpc-reply.ts';
+import type { SessionStore } from './sessions.ts';
+
+function isInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+}
+
+/**
+ * The 2025-era door: one SDK v2 sessionful Streamable HTTP transport and
+ * server per session, bound to the principal that opened it, under the
+ * session limits and idle expiry of the SessionStore. Authentication has
+ * already run (onRequest).
+ */
+export function legacyDoor(sessions: SessionStore, deps: McpServerDeps, inflight: InflightResponses) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = request.principal!;
+    const sessionId = request.headers['mcp-session-id'];
+    let transport: NodeStreamableHTTPServerTransport;
+
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session)
+        return jsonRpcError(
+          reply,
+          404,
+          -32001,
+          'Session not found: it expired or was closed. Start a new session (initialize).',
+        );
+      if (session.principalId !== principal.id) {
+        request.log.warn(
+          { session_id: sessionId, principal: principal.id },
+          'session used by another principal',
+        );
+        return jsonRpcError(
+          reply,
+          403,
+          -32001,
+          'This session belongs to another principal; start your own session.',
+        );
+      }
+      const { ids, refusal } = admitRequestIds(request.body, session.inflightIds);
+      if (refusal) return jsonRpcError(reply, refusal.status, refusal.code, refusal.message);
+      for (const id of ids) session.inflightIds.add(id);
+      reply.raw.on('close', () => {
+        for (const id of ids) session.inflightIds.delete(id);
+      });
+      session.lastSeenAt = Date.now();
+      transport = session.transport;
+    } else if (request.method === 'POST' && isInitialize(request.body)) {
+      const refusal = sessions.refusal(principal.id);
+      if (refusal) return jsonRpcError(reply.header('retry-after', '30'), 503, -32000, refusal);
+      const release = sessions.reserve();
+      const server = createMcpServer(deps, 'legacy');
+      transport = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (id) => {
+          release();
+          const now = Date.now();
+          sessions.add({
+            id,
+            principalId: principal.id,
+            transport,
+            server,
+            createdAt: now,
+            lastSeenAt: now,
+            inflightIds: new Set(),
+          });
+        },
+      });
+      server.onclose = () => {
+        release();
+        if (!transport.sessionId) return;
+        sessions.remove(transport.sessionId);
+        deps.catalog.unsubscribeSession(transport.sessionId);
+      };
+      await server.connect(transport);
+      reply.raw.on('close', () => {
+        release();
+        if (!transport.sessionId) void server.close(); // initialize failed: nothing to keep
+      });
+    } else {
+      return jsonRpcError(
+        reply,
+        400,
+        -32000,
+        'Bad Request: send initialize first, then the Mcp-Session-Id it returns with every request (or speak the 2026-07-28 protocol, which needs no session).',
+      );
+    }
+
+    const raw = request.raw as typeof request.raw & { auth?: unknown };
+    raw.auth = authInfoFor(principal);
+    reply.hijack();
+    if (request.method === 'POST') inflight.track(reply.raw);
+    await transport.handleRequest(raw as never, reply.raw, request.body);
+  };
+}
