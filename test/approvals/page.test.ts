@@ -224,9 +224,9 @@ describe('the approval page in headless Chromium', () => {
     }
   });
 
-  it('rate-limits sign-in attempts', async () => {
+  it('rate-limits failed sign-in attempts (test/http/auth-lockout.test.ts: never a valid token)', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < gw.config.rate_limit.auth_failures + 2; i++) {
       const res = await fetch(`${gw.url}/approvals/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
