@@ -193,7 +193,10 @@ describe('prompts and resources follow the tools they name', () => {
       let gw: TestGateway | undefined;
       afterAll(() => gw?.close());
 
-      it('every role is shown exactly the prompts and resources of the tools it can see', async () => {
+      // A liveness deadline only: a gateway and seven sessions on a loaded two-core machine.
+      it('every role is shown exactly the prompts and resources of the tools it can see', {
+        timeout: 180_000,
+      }, async () => {
         gw = await startTestGateway({
           modules: allModules,
           config: { ...sw.config, rate_limit: { per_principal: 1_000_000 } },
@@ -211,7 +214,7 @@ describe('prompts and resources follow the tools they name', () => {
     },
   );
 
-  it('in the catalog itself, with each linked tool disabled in turn', async () => {
+  it('in the catalog itself, with each linked tool disabled in turn', { timeout: 180_000 }, async () => {
     const problems: string[] = [];
     const log = createLogger({ level: 'silent' });
     for (const sw of perToolSwitches) {
