@@ -5,6 +5,20 @@ import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
 import { hostFor, testFleet } from './fleet-support.ts';
 
 const never = new AbortController().signal;
+/**
+ * Per-host deadline of fleet_status for hosts that are up: liveness only. A host that is
+ * down refuses the connection at once, so nothing here waits for this to run out.
+ */
+const ANSWER_WITHIN = 120_000;
+
+/** Poll `check` until it holds; the deadline is for liveness, never a measure of speed. */
+async function until(check: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('a fleet with a host that goes down', () => {
   let alpha: TestSshd;
@@ -26,11 +40,11 @@ describe('a fleet with a host that goes down', () => {
       down_retry: '1h',
     });
     try {
-      const before = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], 10_000, never);
+      const before = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], ANSWER_WITHIN, never);
       expect(before.not_answered).toEqual([]);
       // gamma holds a pooled connection; killing its sshd (and its sessions) drops it.
       await gamma.stop();
-      const status = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], 10_000, never);
+      const status = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], ANSWER_WITHIN, never);
       expect(status.not_answered).toEqual(['gamma']);
       const answered = status.hosts.filter((h) => h.answered);
       expect(answered.map((h) => h.host)).toEqual(['alpha', 'beta']);
@@ -65,8 +79,10 @@ describe('a fleet with a host that goes down', () => {
       expect((await t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
       await gamma.stop();
       await expect(t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).rejects.toThrow();
+      expect(t.fleet.pool.status('gamma').down).toBe(true);
       await gamma.start();
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The pool tries a down host again once down_retry has passed: wait for that, not a guess.
+      await until(() => !t.fleet.pool.status('gamma').down, 'gamma leaves the down state');
       expect((await t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
     } finally {
       await t.close();

@@ -79,7 +79,10 @@ export const sshConfig = section(
     output_cap: bytes('1MiB', {
       description: 'Largest output (stdout + stderr) kept from one command; more is cut off and flagged.',
     }),
-    fleet_timeout: duration('10s', { description: 'Per-host timeout of fleet_status.' }),
+    fleet_timeout: duration('30s', {
+      description:
+        'Per-host deadline of fleet_status, connecting included. Keep it well above connect_timeout: a slow or busy host that is still logging in is not down.',
+    }),
     discovery_tag: optionalStr({
       description:
         'Tailnet tag (e.g. tag:server) whose devices `tailwarden hosts list` shows as candidates (never trusted).',
