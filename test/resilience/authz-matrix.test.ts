@@ -44,7 +44,12 @@ describe('authorization matrix: every tool × every role × token and oidc', () 
         roles: ROLES,
         auth: {
           modes: ['token', 'oidc'],
-          oidc: { issuer: idp.issuer, client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret },
+          oidc: {
+            issuer: idp.issuer,
+            client_id: GATEWAY_CLIENT.id,
+            client_secret: GATEWAY_CLIENT.secret,
+            timeout: '60s', // liveness only: the issuer runs in this (busy) process
+          },
         },
         // Every module on, so every tool is listed; the ones whose engine is missing here still
         // get a decision, which is all this test looks at.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.ts';
 import { fleetStatus } from '../../src/modules/ssh/status.ts';
 import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
+import { waitFor } from '../support/wait.ts';
 import { hostFor, testFleet } from './fleet-support.ts';
 
 const never = new AbortController().signal;
@@ -10,15 +11,6 @@ const never = new AbortController().signal;
  * down refuses the connection at once, so nothing here waits for this to run out.
  */
 const ANSWER_WITHIN = 120_000;
-
-/** Poll `check` until it holds; the deadline is for liveness, never a measure of speed. */
-async function until(check: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a fleet with a host that goes down', () => {
   let alpha: TestSshd;
@@ -82,7 +74,7 @@ describe('a fleet with a host that goes down', () => {
       expect(t.fleet.pool.status('gamma').down).toBe(true);
       await gamma.start();
       // The pool tries a down host again once down_retry has passed: wait for that, not a guess.
-      await until(() => !t.fleet.pool.status('gamma').down, 'gamma leaves the down state');
+      await waitFor(() => !t.fleet.pool.status('gamma').down, 'gamma to leave the down state');
       expect((await t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
     } finally {
       await t.close();
