@@ -41,7 +41,9 @@ describe('the approval page in headless Chromium', () => {
       executablePath: '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_FLAGS,
+      timeout: 120_000, // liveness only, as below: Chromium is slow to start and act at load 20
     });
+    browser.setDefaultTimeout(120_000);
     // Another site (localhost vs 127.0.0.1) that tries to submit the decision form on the victim's behalf.
     attacker = createServer((request, response) => {
       const target = new URL(request.url ?? '/', 'http://x').searchParams.get('target') ?? '';
