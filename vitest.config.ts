@@ -4,9 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Liveness deadlines, not speed limits: the suite must pass on a busy two-core machine
-    // (load average 5–15), where one CLI start or gateway start can take several seconds.
+    // (load average 5–30), where one CLI start or gateway start can take several seconds.
     // Tests wait on events; these only stop a test that hangs.
-    testTimeout: 180_000,
+    testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
     reporters: ['default'],
