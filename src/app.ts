@@ -1,15 +1,12 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { authRequest } from './auth/authenticator.ts';
 import type { Config } from './config/schema.ts';
 import type { Gateway } from './gateway.ts';
 import { approvalsPage } from './http/approvals-page.ts';
+import { AuthFailureLimit } from './http/auth-failures.ts';
 import { authHook } from './http/auth-hook.ts';
+import { isDirectLoopback } from './http/caller.ts';
 import { type ChallengeBuilder, defaultChallenge } from './http/challenge.ts';
 import { answerClientError } from './http/client-error.ts';
 import { registerErrorHandlers } from './http/error-handler.ts';
@@ -22,7 +19,6 @@ import { GatewayMetrics } from './http/metrics.ts';
 import { registerOAuthAbsent } from './http/oauth-absent.ts';
 import { oauthChallenge, registerProtectedResource, roleRequiredHook } from './http/protected-resource.ts';
 import { SessionStore } from './http/sessions.ts';
-import { isLoopbackAddress } from './util/listen.ts';
 
 export interface AppOptions {
   /** Builds WWW-Authenticate parameters for 401s (identity modes add resource metadata). */
@@ -32,12 +28,6 @@ export interface AppOptions {
 }
 
 const UNGUARDED = new Set(['/health', '/ready']);
-const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'tailscale-user-login'];
-
-/** A request from this host itself, not relayed by a proxy such as `tailscale serve`. */
-function isDirectLoopback(request: FastifyRequest): boolean {
-  return isLoopbackAddress(request.ip) && !FORWARDING_HEADERS.some((h) => request.headers[h] !== undefined);
-}
 
 /**
  * The HTTP face of a started gateway. Never listens (callers do, tests inject).
@@ -73,6 +63,10 @@ export async function buildApp(
 
   await app.register(rateLimit, { global: false });
   registerErrorHandlers(app, config.http.body_limit);
+  const authFailures = new AuthFailureLimit(app, {
+    max: config.rate_limit.auth_failures,
+    trustServeIdentity: config.auth.tailnet.behind_serve,
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const started = performance.now();
@@ -111,9 +105,13 @@ export async function buildApp(
     if (!config.http.metrics)
       return reply.code(404).send({ error: 'not_found', message: 'Metrics are disabled (http.metrics).' });
     if (!isDirectLoopback(request)) {
+      const locked = await authFailures.lockedFor(request);
       const principal = await gateway.authenticator
-        .authenticate(authRequest(request.headers, request.ip))
-        .catch(() => undefined);
+        .authenticate(authRequest(request.headers, request.ip, { localOnly: locked > 0 }))
+        .catch(async () => {
+          if (request.headers.authorization !== undefined) await authFailures.fail(request);
+          return undefined;
+        });
       if (!principal?.permissions.has('metrics:read')) {
         return reply.code(403).send({
           error: 'forbidden',
@@ -127,11 +125,11 @@ export async function buildApp(
   await app.register(async (mcp) => {
     mcp.addHook(
       'onRequest',
-      authHook(mcp, {
+      authHook({
         authenticator: gateway.authenticator,
         metrics,
         challenge: options.challenge ?? oauthChallenge(config) ?? defaultChallenge,
-        failuresPerMinute: config.rate_limit.auth_failures,
+        failures: authFailures,
       }),
     );
     mcp.addHook('onRequest', roleRequiredHook(config));
@@ -146,7 +144,7 @@ export async function buildApp(
     registerMcpRoute(mcp, sessions, doors.deps, inflight, doors.modern);
   });
 
-  await app.register(approvalsPage, { gateway });
+  await app.register(approvalsPage, { gateway, authFailures });
 
   // Shutdown: let calls finish and their answers reach the client (bounded by shutdown_grace),
   // abort what is left, give the aborted calls a moment to answer, then close the sessions.

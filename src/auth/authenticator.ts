@@ -9,9 +9,13 @@ export function parseAuthorization(header: string | undefined): { bearer?: strin
   return { present: true, bearer: match?.[1] };
 }
 
-export function authRequest(headers: IncomingHttpHeaders, remoteAddress: string): AuthRequest {
+export function authRequest(
+  headers: IncomingHttpHeaders,
+  remoteAddress: string,
+  options: { localOnly?: boolean } = {},
+): AuthRequest {
   const auth = parseAuthorization(headers.authorization);
-  return { bearer: auth.bearer, hasAuthorization: auth.present, remoteAddress, headers };
+  return { bearer: auth.bearer, hasAuthorization: auth.present, remoteAddress, headers, ...options };
 }
 
 /**

@@ -9,6 +9,12 @@ export interface AuthRequest {
   readonly hasAuthorization: boolean;
   readonly remoteAddress: string;
   readonly headers: IncomingHttpHeaders;
+  /**
+   * The caller is locked out for failed sign-ins: check what can be checked here
+   * (signatures, earlier answers), but ask no identity provider about a credential
+   * not seen before — that is the cost a guesser must not be able to impose.
+   */
+  readonly localOnly?: boolean;
 }
 
 export type VerifyResult =

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { permissionsFor, unknownRoles } from '../auth/roles.ts';
+import { usableBy } from '../policy/exposure.ts';
 import { type CommonOptions, loadFor, printJson, printTable, withCommonOptions, withJson } from './common.ts';
 
 export function toolsCommand(): Command {
@@ -17,9 +18,7 @@ export function toolsCommand(): Command {
         throw new Error(`unknown role "${options.role}"; roles: ${Object.keys(config.roles).join(', ')}`);
       }
       const permissions = options.role ? permissionsFor(config, [options.role]) : undefined;
-      const tools = [...registry.tools.values()].filter(
-        (t) => !permissions || (t.hidden === undefined && permissions.has(t.def.permission)),
-      );
+      const tools = [...registry.tools.values()].filter((t) => !permissions || usableBy(t, permissions));
       if (options.json) {
         return printJson(
           tools.map((t) => ({

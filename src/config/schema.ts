@@ -116,7 +116,10 @@ const rateLimitSection = section(
     per_principal: int(600, { description: 'Requests per minute one authenticated principal may make.' }, 1),
     auth_failures: int(
       30,
-      { description: 'Failed authentications per minute from one client address before it gets 429.' },
+      {
+        description:
+          'Failed sign-ins per minute from one caller (tailnet user behind serve, else forwarded or peer address) before its failures get 429. Valid credentials are always accepted.',
+      },
       1,
     ),
   },

@@ -135,8 +135,15 @@ export function renderToolCatalog(modules: readonly ToolModule[]): string {
     const resources = module.resources ?? [];
     if (prompts.length > 0 || resources.length > 0) {
       out.push(`### Prompts and resources of ${module.title}`, '');
-      for (const p of prompts) out.push(`- prompt \`${p.name}\` (\`${p.permission}\`): ${p.description}`);
-      for (const r of resources) out.push(`- resource \`${r.uri}\` (\`${r.permission}\`): ${r.description}`);
+      out.push(
+        'Each follows the tools it names: shown only to callers who can use them (the same switches and permissions); a prompt leaves out the steps whose tools the caller cannot use.',
+        '',
+      );
+      const names = (tools: readonly string[]) => tools.map((t) => `\`${t}\``).join(', ');
+      for (const p of prompts)
+        out.push(`- prompt \`${p.name}\` (needs ${names(p.requires)}): ${p.description}`);
+      for (const r of resources)
+        out.push(`- resource \`${r.uri}\` (needs ${names(r.tools)}): ${r.description}`);
       out.push('');
     }
   }

@@ -14,6 +14,7 @@ import {
   signInPage,
   type Viewer,
 } from './approvals-html.ts';
+import { type AuthFailureLimit, lockoutMessage } from './auth-failures.ts';
 
 export const SESSION_COOKIE = 'tw_approver';
 const SESSION_MS = 8 * 3_600_000;
@@ -75,8 +76,11 @@ function safeNext(next: string | undefined): string {
  * no script; state changes are POSTs guarded by a per-session CSRF token, a
  * SameSite=Strict cookie and an Origin check.
  */
-export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
-  const { gateway } = opts;
+export async function approvalsPage(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; authFailures: AuthFailureLimit },
+): Promise<void> {
+  const { gateway, authFailures } = opts;
   const { config } = gateway;
   const sessions = new Map<string, PageSession>();
   const secure = config.public_url?.startsWith('https:') ?? false;
@@ -119,9 +123,19 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
     return { id: principal.id, name: principal.name, csrf: session.csrf, principal };
   }
 
-  async function approverFor(token: string, request: FastifyRequest): Promise<Principal | undefined> {
+  async function approverFor(
+    token: string,
+    request: FastifyRequest,
+    localOnly = false,
+  ): Promise<Principal | undefined> {
     const principal = await gateway.authenticator
-      .authenticate({ bearer: token, hasAuthorization: true, remoteAddress: request.ip, headers: {} })
+      .authenticate({
+        bearer: token,
+        hasAuthorization: true,
+        remoteAddress: request.ip,
+        headers: {},
+        localOnly,
+      })
       .catch(() => undefined);
     if (!principal || principal.kind === 'anonymous' || !principal.permissions.has('approvals:grant'))
       return undefined;
@@ -193,28 +207,34 @@ export async function approvalsPage(app: FastifyInstance, opts: { gateway: Gatew
     return html(reply, 200, layout('Approval request', approvalCard(record, viewer), viewer));
   });
 
-  app.post(
-    '/approvals/login',
-    { config: { rateLimit: { max: 10, timeWindow: 60_000 } } },
-    async (request, reply) => {
-      if (crossSite(request, config))
-        return html(reply, 403, messagePage('Refused', 'Cross-site sign-in refused.'));
-      const next = safeNext(formField(request.body, 'next'));
-      const token = formField(request.body, 'token')?.trim() ?? '';
-      const principal = token ? await approverFor(token, request) : undefined;
-      if (!principal) {
-        request.log.warn({ ip: request.ip }, 'approval page: sign-in refused');
+  // Failed sign-ins count against the caller like failures on /mcp (one counter for both
+  // doors); the token is checked first, so an approver is never locked out by someone else.
+  app.post('/approvals/login', async (request, reply) => {
+    if (crossSite(request, config))
+      return html(reply, 403, messagePage('Refused', 'Cross-site sign-in refused.'));
+    const next = safeNext(formField(request.body, 'next'));
+    const token = formField(request.body, 'token')?.trim() ?? '';
+    const locked = await authFailures.lockedFor(request);
+    const principal = token ? await approverFor(token, request, locked > 0) : undefined;
+    if (!principal) {
+      request.log.warn({ ip: request.ip }, 'approval page: sign-in refused');
+      const lockedFor = token ? await authFailures.fail(request) : 0;
+      if (lockedFor > 0)
         return html(
-          reply,
-          401,
-          signInPage(next, 'That token is not valid here, or it lacks the approvals:grant permission.'),
+          reply.header('retry-after', String(lockedFor)),
+          429,
+          signInPage(next, lockoutMessage(lockedFor)),
         );
-      }
-      startSession(reply, principal, token);
-      request.log.info({ principal: principal.id }, 'approval page: signed in');
-      return reply.code(303).header('location', next).send();
-    },
-  );
+      return html(
+        reply,
+        401,
+        signInPage(next, 'That token is not valid here, or it lacks the approvals:grant permission.'),
+      );
+    }
+    startSession(reply, principal, token);
+    request.log.info({ principal: principal.id }, 'approval page: signed in');
+    return reply.code(303).header('location', next).send();
+  });
 
   app.post('/approvals/logout', async (request, reply) => {
     const sid = cookieValue(request.headers.cookie, SESSION_COOKIE);

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Authenticator, authRequest } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
+import { type AuthFailureLimit, lockoutMessage } from './auth-failures.ts';
 import { type ChallengeBuilder, sendAuthError } from './challenge.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -15,34 +16,26 @@ export interface AuthHookOptions {
   authenticator: Authenticator;
   metrics: GatewayMetrics;
   challenge: ChallengeBuilder;
-  /** Failed authentications per minute allowed from one client address. */
-  failuresPerMinute: number;
+  /** Failed sign-ins counted per caller; shared with the other doors that check credentials. */
+  failures: AuthFailureLimit;
 }
 
 /**
  * Authenticates the request (onRequest, before the body is read) and sets
- * `request.principal`. Failures count against the client address: past the
- * limit, the address gets 429 without its credentials being checked at all.
+ * `request.principal`. The credential is always checked first, so a valid one gets
+ * through whoever else is failing from the same place; only a failure counts
+ * against the caller, and past the limit failures are answered 429 instead of 401.
+ * A request without any credential is not a failure (clients start OAuth that way).
  */
-export function authHook(app: FastifyInstance, options: AuthHookOptions) {
-  const failures = app.createRateLimit({ max: options.failuresPerMinute, timeWindow: 60_000 });
+export function authHook(options: AuthHookOptions) {
   let outage = false;
 
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const before = await failures(request, { increment: false });
-    if (!before.isAllowed && before.remaining === 0) {
-      reply.header('retry-after', String(before.ttlInSeconds));
-      return sendAuthError(
-        reply,
-        new GatewayError(
-          'ERR_RATE_LIMITED',
-          `Too many failed authentications from this address; retry in ${before.ttlInSeconds}s.`,
-        ),
-        {},
-      );
-    }
+    const locked = await options.failures.lockedFor(request);
     try {
-      request.principal = await options.authenticator.authenticate(authRequest(request.headers, request.ip));
+      request.principal = await options.authenticator.authenticate(
+        authRequest(request.headers, request.ip, { localOnly: locked > 0 }),
+      );
       if (outage) {
         outage = false;
         request.log.info('identity provider reachable again');
@@ -69,8 +62,16 @@ export function authHook(app: FastifyInstance, options: AuthHookOptions) {
           {},
         );
       }
-      await failures(request);
       const tokenSent = request.headers.authorization !== undefined;
+      if (error.code === 'ERR_AUTH_INVALID_TOKEN') {
+        const lockedFor = await options.failures.fail(request);
+        if (lockedFor > 0)
+          return sendAuthError(
+            reply,
+            new GatewayError('ERR_RATE_LIMITED', lockoutMessage(lockedFor), { retryAfter: lockedFor }),
+            {},
+          );
+      }
       return sendAuthError(reply, error, options.challenge(error, tokenSent));
     }
   };

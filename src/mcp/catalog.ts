@@ -8,13 +8,19 @@ import type { ModuleRuntime } from '../modules/types.ts';
 import { cutText } from '../util/bounded.ts';
 import { APPS_MODULE } from './apps/index.ts';
 import type { ClientChannel } from './channel.ts';
+import { renderFor } from './prompt.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
 import type { ToolContext } from './tool.ts';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 20;
 const MAX_SUBSCRIPTIONS = 2000;
 
-/** Prompts and resources: listing filtered by permission, reads audited like low-risk calls. */
+/**
+ * Prompts and resources. Each is linked to the tools it uses or shows, and follows
+ * them: listed, read and rendered only for callers who can use those tools (the
+ * exposure filter and permissions, through Registry.canUseAll). Reads are audited
+ * like low-risk calls.
+ */
 export class Catalog {
   private readonly templates = new Map<RegisteredResource, UriTemplate>();
   /** session → uri → stop watching. */
@@ -42,9 +48,13 @@ export class Catalog {
     }
   }
 
+  private canUse(principal: Principal, tools: readonly string[]): boolean {
+    return this.registry.canUseAll(principal.permissions, tools);
+  }
+
   listPrompts(principal: Principal) {
     return [...this.registry.prompts.values()]
-      .filter((p) => principal.permissions.has(p.def.permission))
+      .filter((p) => this.canUse(principal, p.def.requires))
       .map(({ def }) => ({
         name: def.name,
         title: def.title,
@@ -60,12 +70,12 @@ export class Catalog {
 
   getPrompt(principal: Principal, name: string, args: Record<string, string> | undefined) {
     const prompt = this.registry.prompts.get(name);
-    if (!prompt || !principal.permissions.has(prompt.def.permission)) {
-      throw new GatewayError(
+    const unknown = () =>
+      new GatewayError(
         'ERR_NOT_FOUND',
         `Unknown prompt "${cutText(name, 128)}". Call prompts/list for the prompts you may use.`,
       );
-    }
+    if (!prompt || !this.canUse(principal, prompt.def.requires)) throw unknown();
     const parsed = prompt.def.args.safeParse(args ?? {});
     if (!parsed.success) {
       throw new GatewayError(
@@ -73,16 +83,17 @@ export class Catalog {
         `Invalid arguments for prompt ${name}: ${parsed.error.message}`,
       );
     }
+    // Only the steps whose tools this caller can use; none left means nothing to walk through.
+    const text = renderFor(prompt.def.render(parsed.data), (tools) => this.canUse(principal, tools));
+    if (text === undefined) throw unknown();
     return {
       description: prompt.def.description,
-      messages: [
-        { role: 'user' as const, content: { type: 'text' as const, text: prompt.def.render(parsed.data) } },
-      ],
+      messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }],
     };
   }
 
   private visible(principal: Principal) {
-    return this.registry.resources.filter((r) => principal.permissions.has(r.def.permission));
+    return this.registry.resources.filter((r) => this.canUse(principal, r.def.tools));
   }
 
   listResources(principal: Principal) {
@@ -112,7 +123,7 @@ export class Catalog {
   /** Whether this caller may read this URI (listed to them, or matching a template they may read). */
   canRead(principal: Principal, uri: string): boolean {
     const found = this.match(uri);
-    return found !== undefined && principal.permissions.has(found.resource.def.permission);
+    return found !== undefined && this.canUse(principal, found.resource.def.tools);
   }
 
   private match(uri: string): { resource: RegisteredResource; params: Record<string, string> } | undefined {
@@ -143,7 +154,7 @@ export class Catalog {
       session_id: sessionId,
       principal: principalSummary(principal),
     };
-    if (!found || !principal.permissions.has(found.resource.def.permission)) {
+    if (!found || !this.canUse(principal, found.resource.def.tools)) {
       await this.audit.append({ ...record, decision: 'denied', error_code: 'ERR_NOT_FOUND' });
       throw new GatewayError(
         'ERR_NOT_FOUND',
@@ -185,7 +196,7 @@ export class Catalog {
    */
   subscribe(principal: Principal, uri: string, session: string, updated: () => Promise<void>): void {
     const found = this.match(uri);
-    if (!found || !principal.permissions.has(found.resource.def.permission))
+    if (!found || !this.canUse(principal, found.resource.def.tools))
       throw new GatewayError(
         'ERR_NOT_FOUND',
         `Unknown resource "${uri}". Call resources/list for the resources you may read.`,

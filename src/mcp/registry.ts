@@ -3,8 +3,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/schema.ts';
 import type { ToolModule } from '../modules/types.ts';
 import { withApprovalArg } from '../policy/approvals/approval-arg.ts';
-import { hiddenBecause } from '../policy/exposure.ts';
-import { isPermission } from '../policy/permissions.ts';
+import { hiddenBecause, usableBy } from '../policy/exposure.ts';
+import { isPermission, type Permission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
 import { APPS_MODULE, gatewayApps, uiMeta } from './apps/index.ts';
 import { listedSchema, nullPruner } from './listed-schema.ts';
@@ -155,7 +155,8 @@ export class Registry {
           },
         });
       }
-      if (!moduleEnabled) continue;
+      // Registered whatever the module's state: a disabled module hides its tools, and with
+      // them every prompt and resource linked to them (one filter, in usableBy).
       for (const def of module.prompts ?? []) {
         if (this.prompts.has(def.name)) problems.push(`prompt ${def.name}: defined twice`);
         this.prompts.set(def.name, { def, moduleId: module.id });
@@ -164,10 +165,23 @@ export class Registry {
         this.resources.push({ def: def as ResourceDefinition, moduleId: module.id });
       }
     }
-    for (const def of gatewayApps) this.resources.push({ def, moduleId: APPS_MODULE });
+    // An app view is offered only beside a tool that names it (and follows that tool's exposure).
+    const named = new Set([...this.tools.values()].map(({ def }) => def.ui));
+    for (const def of gatewayApps.filter((app) => named.has(app.uri)))
+      this.resources.push({ def, moduleId: APPS_MODULE });
     for (const { def } of this.tools.values()) {
       if (def.ui && !gatewayApps.some((app) => app.uri === def.ui))
         problems.push(`tool ${def.name}: ui names no registered app resource "${def.ui}"`);
+    }
+    for (const { def } of this.prompts.values()) {
+      if (def.requires.length === 0) problems.push(`prompt ${def.name}: requires names no tool`);
+      for (const tool of def.requires.filter((t) => !this.tools.has(t)))
+        problems.push(`prompt ${def.name}: requires unknown tool "${tool}"`);
+    }
+    for (const { def } of this.resources) {
+      if (def.tools.length === 0) problems.push(`resource ${def.name}: links no tool`);
+      for (const tool of def.tools.filter((t) => !this.tools.has(t)))
+        problems.push(`resource ${def.name}: links unknown tool "${tool}"`);
     }
     for (const name of config.tools.disabled) {
       if (!this.tools.has(name)) problems.push(`tools.disabled names an unknown tool "${name}"`);
@@ -188,11 +202,16 @@ export class Registry {
     let listed = this.listCache.get(key);
     if (!listed) {
       listed = [...this.tools.values()]
-        .filter((t) => t.hidden === undefined && principal.permissions.has(t.def.permission))
+        .filter((t) => usableBy(t, principal.permissions))
         .map((t) => t.listed);
       this.listCache.set(key, listed);
     }
     return listed;
+  }
+
+  /** Whether a caller with these permissions can use every named tool (an unknown name: no). */
+  canUseAll(permissions: ReadonlySet<Permission>, names: readonly string[]): boolean {
+    return names.every((name) => usableBy(this.tools.get(name), permissions));
   }
 
   /** A "did you mean" hint for a mistyped tool name (empty when nothing is close). */

@@ -1,4 +1,3 @@
-import type { Permission } from '../policy/permissions.ts';
 import type { ToolContext } from './tool.ts';
 
 export interface ResourceContents {
@@ -17,7 +16,12 @@ export interface ResourceDefinition<X = unknown> {
   uri?: string;
   uriTemplate?: string;
   mimeType: string;
-  permission: Permission;
+  /**
+   * The tools whose data this shows. It is listed and read only by callers who can use
+   * every one of them — the same exposure switches and permissions — so it is never a
+   * side door to data a disabled or forbidden tool would return.
+   */
+  tools: readonly string[];
   read: (
     params: Record<string, string>,
     ctx: ToolContext & X,

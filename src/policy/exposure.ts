@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Risk, ToolAnnotations } from '../mcp/tool.ts';
+import type { Permission } from './permissions.ts';
 
 export interface ExposureInput {
   name: string;
@@ -35,4 +36,19 @@ export function hiddenBecause(tool: ExposureInput, config: Pick<Config, 'tools'>
     return 'it is in neither tools.enabled nor tools.toolsets';
   }
   return undefined;
+}
+
+/** A tool as the exposure filter has judged it: why configuration hides it, and what it needs. */
+export interface JudgedTool {
+  hidden: string | undefined;
+  def: { permission: Permission };
+}
+
+/**
+ * Whether a caller can use a tool: configuration exposes it and the caller holds its
+ * permission. Tools/list, resources and prompts all ask this; the call wrapper checks
+ * the same two things one at a time, to say which one failed.
+ */
+export function usableBy(tool: JudgedTool | undefined, permissions: ReadonlySet<Permission>): boolean {
+  return tool !== undefined && tool.hidden === undefined && permissions.has(tool.def.permission);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditPath } from '../audit/path.ts';
 import { GatewayError } from '../errors.ts';
-import { definePrompt } from '../mcp/prompt.ts';
+import { aside, definePrompt, step } from '../mcp/prompt.ts';
 import { defineResource, jsonResource } from '../mcp/resource.ts';
 import { defineModule, type ToolModule } from '../modules/types.ts';
 import { alertView } from './alerts/view.ts';
@@ -80,7 +80,7 @@ const statusResource = defineResource<WatchContext>({
     'The collector, the latest host figures and open alert counts; subscribe to be told after every collection.',
   uri: 'tailwarden://watch/status',
   mimeType: 'application/json',
-  permission: 'system:read',
+  tools: ['watch_status'],
   read: (_params, { watch, principal }) => jsonResource(watchStatus(watch, readableAreas(principal))),
   subscribe: ({ watch }, changed) => watch.onTick(changed),
 });
@@ -92,7 +92,7 @@ const alertsResource = defineResource<WatchContext>({
     'Alerts firing or acknowledged now; subscribe to be told when one fires, is acknowledged or resolves.',
   uri: 'tailwarden://watch/alerts',
   mimeType: 'application/json',
-  permission: 'system:read',
+  tools: ['watch_alerts_list'],
   read: (_params, { watch, principal }) => {
     const areas = readableAreas(principal);
     const now = watch.clock.now();
@@ -112,7 +112,7 @@ const reportResource = defineResource<WatchContext>({
   description: 'A report made by one of the watch_report_* tools, while it is kept (watch.reports_keep).',
   uriTemplate: `${REPORT_URI}{id}`,
   mimeType: 'text/plain',
-  permission: 'system:read',
+  tools: ['watch_report_health'],
   read: ({ id }, { watch, principal }) => {
     const report = id ? watch.reports.get(id) : undefined;
     if (!report || !principal.permissions.has(report.permission))
@@ -129,18 +129,41 @@ const investigateAlert = definePrompt({
   title: 'Investigate an alert',
   description:
     'Find out why an alert fired: its story, the metric around it, what changed before it, and the logs.',
-  permission: 'system:read',
+  requires: ['watch_alert_get'],
   args: z.object({ alert_id: z.string().uuid().describe('The alert id (watch_alerts_list shows it)') }),
-  render: ({ alert_id }) =>
-    [
-      `Investigate alert ${alert_id} with the tailwarden tools. Do not change anything; explain and recommend.`,
-      `1. Call watch_alert_get {"alert_id": "${alert_id}"}: note its rule, kind, labels, when it started, its summary and whether someone acknowledged it.`,
-      "2. For a threshold or disk alert, call watch_history with the rule's series and labels as match, from two hours before started_at to now; describe how the value moved. For disks also call watch_disk_forecast.",
-      "3. Call watch_events from one hour before started_at to now (with the labels' container, unit or peer as subject when there is one, and once without): what happened just before — deployments, restarts, OOM kills, tool calls in the audit log?",
-      '4. Call watch_top {"by": "cpu"} and {"by": "memory"} for the hour before started_at: who was busy?',
-      '5. Read the logs of what the labels name: docker_container_logs_analyze for a container, system_logs_analyze {"unit": …} for a unit, system_logs_analyze {"priority": "warning"} otherwise, each since an hour before started_at.',
-      'Finish with: the most likely cause with its evidence, whether it is still happening, and the next step (and whether acknowledging it with watch_alert_acknowledge is appropriate).',
-    ].join('\n'),
+  render: ({ alert_id }) => [
+    `Investigate alert ${alert_id} with the tailwarden tools. Do not change anything; explain and recommend.`,
+    step(
+      'watch_alert_get',
+      `Call watch_alert_get {"alert_id": "${alert_id}"}: note its rule, kind, labels, when it started, its summary and whether someone acknowledged it.`,
+    ),
+    step(
+      'watch_history',
+      "For a threshold or disk alert, call watch_history with the rule's series and labels as match, from two hours before started_at to now; describe how the value moved.",
+    ),
+    aside('watch_disk_forecast', 'For a disk alert also call watch_disk_forecast.'),
+    step(
+      'watch_events',
+      "Call watch_events from one hour before started_at to now (with the labels' container, unit or peer as subject when there is one, and once without): what happened just before — deployments, restarts, OOM kills, tool calls in the audit log?",
+    ),
+    step(
+      'watch_top',
+      'Call watch_top {"by": "cpu"} and {"by": "memory"} for the hour before started_at: who was busy?',
+    ),
+    step(
+      'docker_container_logs_analyze',
+      'For a container, read its logs since an hour before started_at with docker_container_logs_analyze.',
+    ),
+    step(
+      'system_logs_analyze',
+      'For a unit, call system_logs_analyze {"unit": …}; otherwise system_logs_analyze {"priority": "warning"}, each since an hour before started_at.',
+    ),
+    'Finish with: the most likely cause with its evidence, whether it is still happening, and the next step.',
+    aside(
+      'watch_alert_acknowledge',
+      'Say whether acknowledging it with watch_alert_acknowledge is appropriate.',
+    ),
+  ],
 });
 
 /** The watch feature as a module: its tools go through the same call wrapper as every other tool. */

@@ -46,6 +46,6 @@ export async function pendingFor(gw: TestGateway, tool: string): Promise<Approva
       if (!found) throw new Error(`no pending approval for ${tool} yet`);
       return found;
     },
-    { timeout: 10_000, interval: 50 },
+    { timeout: 120_000, interval: 50 }, // liveness only
   );
 }

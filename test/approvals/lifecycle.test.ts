@@ -76,7 +76,7 @@ describe('notifications and URL-mode elicitation', () => {
     const call = callWaiting(client, 'test_thing_wipe', { name: 'pool' });
     const pending = await pendingFor(gw, 'test_thing_wipe');
     const pageUrl = `https://warden.example.ts.net/approvals/${pending.id}`;
-    await vi.waitFor(() => expect(hooks.received).toHaveLength(3), { timeout: 10_000 });
+    await vi.waitFor(() => expect(hooks.received).toHaveLength(3), { timeout: 120_000 });
 
     const hook = hooks.received.find((r) => r.path.startsWith('/hook'))!;
     expect(hook.headers['content-type']).toBe('application/json');
@@ -98,7 +98,7 @@ describe('notifications and URL-mode elicitation', () => {
     expect(ntfy.headers.authorization).toBe('Bearer tk_ntfy_secret');
     expect(ntfy.body).toContain('Wipe the thing "pool" for good.');
 
-    await vi.waitFor(() => expect(offered).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(offered).toHaveLength(1), { timeout: 120_000 });
     expect(offered[0]).toMatchObject({ mode: 'url', url: pageUrl, elicitationId: pending.id });
 
     await cli(gw.stateDir, 'approvals', 'approve', pending.id);
@@ -132,7 +132,7 @@ describe('expiry and restarts', () => {
       expect(textOf(first)).toContain('ERR_APPROVAL_PENDING');
       const pending = await pendingFor(gw, 'test_thing_wipe');
       await vi.waitFor(() => expect(gw.gateway.approvals.store.get(pending.id)!.state).toBe('expired'), {
-        timeout: 10_000,
+        timeout: 120_000, // liveness only
         interval: 100,
       });
       const late = await cli(gw.stateDir, 'approvals', 'approve', pending.id);

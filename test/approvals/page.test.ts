@@ -41,7 +41,9 @@ describe('the approval page in headless Chromium', () => {
       executablePath: '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_FLAGS,
+      timeout: 120_000, // liveness only, as below: Chromium is slow to start and act at load 20
     });
+    browser.setDefaultTimeout(120_000);
     // Another site (localhost vs 127.0.0.1) that tries to submit the decision form on the victim's behalf.
     attacker = createServer((request, response) => {
       const target = new URL(request.url ?? '/', 'http://x').searchParams.get('target') ?? '';
@@ -224,9 +226,9 @@ describe('the approval page in headless Chromium', () => {
     }
   });
 
-  it('rate-limits sign-in attempts', async () => {
+  it('rate-limits failed sign-in attempts (test/http/auth-lockout.test.ts: never a valid token)', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < gw.config.rate_limit.auth_failures + 2; i++) {
       const res = await fetch(`${gw.url}/approvals/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

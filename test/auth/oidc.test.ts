@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IntrospectionVerifier } from '../../src/auth/oidc/introspection-verifier.ts';
 import { INITIALIZE, jsonOf, rawMcp, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
+import { waitFor } from '../support/wait.ts';
 import { GATEWAY_CLIENT, startTestIdp, type TestIdp } from './support/idp.ts';
 
 const PUBLIC_URL = 'https://warden.example.ts.net';
@@ -25,6 +27,12 @@ function oidcConfig(issuer: string, extra: Record<string, unknown> = {}) {
         client_id: GATEWAY_CLIENT.id,
         client_secret: GATEWAY_CLIENT.secret,
         retry_interval: '100ms',
+        // Liveness, not behaviour under test: answers are remembered across every request a
+        // test makes however slowly a loaded machine runs them, and the issuer (in this
+        // process) may be slow to answer. Tests of the issuer being down stop it instead.
+        timeout: '60s',
+        cache_ttl: '1h',
+        negative_cache_ttl: '1h',
       },
       ...extra,
     },
@@ -151,8 +159,13 @@ describe('oidc mode: TSIDP-style introspection', () => {
     idp.gate = new Promise<void>((r) => {
       open = r;
     });
+    const cache = (
+      gw.gateway.authenticator.verifiers.find((v) => v.mode === 'oidc') as unknown as IntrospectionVerifier
+    ).cache;
+    const joined = cache.stats().hits;
     const pending = Array.from({ length: 20 }, () => init(token));
-    await new Promise((r) => setTimeout(r, 200));
+    // Open the gate once all 20 are waiting: one introspection in flight, 19 joined to it.
+    await waitFor(() => cache.stats().hits - joined >= 19, 'all 20 requests to wait on one introspection');
     idp.gate = undefined;
     open();
     const statuses = (await Promise.all(pending)).map((r) => r.status);
@@ -232,11 +245,10 @@ describe('oidc mode: issuer down at start', () => {
       expect((await jsonOf(res)).code).toBe('ERR_AUTH_UNAVAILABLE');
       await idp.start();
       // Background discovery retries on its own: wait until /ready says ok, without any request.
-      for (let i = 0; i < 100; i++) {
-        const state = await jsonOf(await fetch(`${gw.url}/ready`));
-        if (state.checks['auth.oidc'].status === 'ok') break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(
+        async () => (await jsonOf(await fetch(`${gw.url}/ready`))).checks['auth.oidc'].status === 'ok',
+        'background discovery to reach the issuer again',
+      );
       expect((await jsonOf(await fetch(`${gw.url}/ready`))).checks['auth.oidc'].status).toBe('ok');
       expect((await init(token)).status).toBe(200);
     } finally {

@@ -53,7 +53,7 @@ describe('tailnet mode: WhoIs through the local tailscaled', () => {
         rate_limit: { auth_failures: 10_000 },
         auth: {
           modes: ['tailnet', 'token'],
-          tailnet: { socket: fake.socketPath, capability: CAPABILITY, cache_ttl: '1h' },
+          tailnet: { socket: fake.socketPath, capability: CAPABILITY, cache_ttl: '1h', timeout: '30s' },
           groups: { 'tag:server': ['viewer'] },
         },
       },

@@ -1,3 +1,5 @@
+export { waitFor } from '../support/wait.ts';
+
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import Docker from 'dockerode';
@@ -120,14 +122,4 @@ export async function cleanup(prefix: string): Promise<void> {
       .getImage(i.Id)
       .remove({ force: true })
       .catch(() => undefined);
-}
-
-/** Poll until the check holds (no timing assertion: it only bounds how long a test waits). */
-export async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

@@ -52,7 +52,8 @@ describe('docker_container_update on a real engine', () => {
 
   beforeAll(async () => {
     h = await startDockerHarness({
-      config: { modules: { docker: { update_settle: '1s', update_health_timeout: '20s' } } },
+      // The health deadline is liveness only: no test here waits for it to run out.
+      config: { modules: { docker: { update_settle: '1s', update_health_timeout: '120s' } } },
     });
     v1 = await buildAndTag(['CMD ["sleep", "3600"]', 'LABEL version=1', 'ENV FROM_IMAGE=1']);
     await engine.createNetwork({ Name: `${prefix}-net` });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, jsonOf, rawMcp, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('authentication with local tokens', () => {
   let gw: TestGateway;
@@ -177,7 +178,11 @@ describe('session caps', () => {
     const res = await open(erin);
     const sessionId = res.headers.get('mcp-session-id')!;
     await res.text();
-    await new Promise((r) => setTimeout(r, 2600));
+    // Wait for the sweeper to close it (a request on the session would keep it alive).
+    await waitFor(
+      () => gw.logs.some((l) => l.msg === 'closing idle MCP session' && l.session_id === sessionId),
+      'the idle session to be closed',
+    );
     const later = await rawMcp(gw.url, {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
       headers: { authorization: `Bearer ${erin}`, 'mcp-session-id': sessionId },

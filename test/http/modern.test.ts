@@ -31,6 +31,16 @@ const counterModule = defineModule<unknown>({
       output: z.object({ value: z.number() }),
       handler: () => ({ value: ++counter }),
     }),
+    defineTool({
+      name: 'counter_value_get',
+      title: 'Counter: Value',
+      description: 'The counter.',
+      permission: 'system:read',
+      risk: 'low',
+      input: z.object({}),
+      output: z.object({ value: z.number() }),
+      handler: () => ({ value: counter }),
+    }),
   ],
   resources: [
     defineResource({
@@ -39,7 +49,7 @@ const counterModule = defineModule<unknown>({
       description: 'The counter.',
       uri: 'tailwarden://counter',
       mimeType: 'application/json',
-      permission: 'system:read',
+      tools: ['counter_value_get'],
       read: () => jsonResource({ value: counter }),
     }),
   ],

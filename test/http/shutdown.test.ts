@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { auditPath } from '../../src/gateway.ts';
-import { startTestGateway } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { testModule } from '../support/test-module.ts';
+import { waitFor } from '../support/wait.ts';
+
+/** The call has reached the tool (its decision is audited), so closing now finds it in flight. */
+async function inFlight(gw: TestGateway, tool: string): Promise<void> {
+  await waitFor(
+    async () => (await gw.auditRecords()).some((r) => r.tool === tool && r.event === 'tool.decision'),
+    `${tool} to be running`,
+  );
+}
 
 function recordsAt(path: string) {
   return readFileSync(path, 'utf8')
@@ -15,11 +23,12 @@ function recordsAt(path: string) {
 
 describe('graceful shutdown', () => {
   it('lets a call in flight finish, then flushes the audit log with nothing lost', async () => {
-    const gw = await startTestGateway({ modules: [testModule], config: { http: { shutdown_grace: '10s' } } });
+    // The grace is a liveness bound: the 800 ms call ends long before it, even under load.
+    const gw = await startTestGateway({ modules: [testModule], config: { http: { shutdown_grace: '60s' } } });
     const path = auditPath(gw.config);
     const client = await gw.client(await gw.token({ role: 'viewer' }));
     const call = client.callTool({ name: 'test_slow', arguments: { ms: 800 } });
-    await sleep(150);
+    await inFlight(gw, 'test_slow');
     const closing = gw.app.close();
     const result = await call;
     await closing;
@@ -43,7 +52,7 @@ describe('graceful shutdown', () => {
     const call = client
       .callTool({ name: 'test_slow', arguments: { ms: 20_000 } })
       .catch((error: Error) => error);
-    await sleep(150);
+    await inFlight(gw, 'test_slow');
     await gw.app.close();
     await call;
 

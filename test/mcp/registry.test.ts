@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { permissionsFor } from '../../src/auth/roles.ts';
 import { configFrom } from '../../src/config/load.ts';
 import { Registry, toolDefinitionProblems } from '../../src/mcp/registry.ts';
-import type { ToolDefinition } from '../../src/mcp/tool.ts';
+import { annotationsOf, type ToolDefinition } from '../../src/mcp/tool.ts';
 import { allModules } from '../../src/modules/index.ts';
 import { isPermission } from '../../src/policy/permissions.ts';
 
@@ -28,6 +28,14 @@ describe('tool registry invariants (every shipped tool)', () => {
       expect(prop.description, `${tool.name}.${key} needs a description`).toBeTruthy();
     }
     expect(Object.keys(schema.properties ?? {})).not.toContain('approval_id');
+  });
+
+  it('never lets a reader change state: a tool needing a read-level permission is read-only', () => {
+    // The class of inventory_scan, which stored a scan for anyone with system:read.
+    const writesForReaders = tools
+      .filter((t) => /:(read|diag)$/.test(t.permission) && !annotationsOf(t).readOnlyHint)
+      .map((t) => `${t.name} (${t.permission})`);
+    expect(writesForReaders).toEqual([]);
   });
 
   it('has unique names', () => {

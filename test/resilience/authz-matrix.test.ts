@@ -2,10 +2,10 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RISKS } from '../../src/mcp/tool.ts';
 import { allModules } from '../../src/modules/index.ts';
-import { DEFAULT_ROLES, PERMISSION_AREAS } from '../../src/policy/permissions.ts';
 import { GATEWAY_CLIENT, startTestIdp, type TestIdp } from '../auth/support/idp.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { boundedAll } from './support/http.ts';
+import { ROLES, roleHolds } from './support/roles.ts';
 
 /**
  * Every tool × every role × each auth mode: a call gets past the permission check
@@ -19,29 +19,8 @@ const PUBLIC_URL = 'https://warden.example.ts.net';
 const RESOURCE = `${PUBLIC_URL}/mcp`;
 const CONCURRENCY = 8;
 
-// The built-in roles plus narrow ones, so the matrix also covers roles that hold one area.
-const ROLES: Record<string, string[]> = {
-  ...DEFAULT_ROLES,
-  auditor: ['audit:read', 'metrics:read'],
-  'fleet-runner': ['ssh:exec', 'system:read'],
-  'docker-operator': ['docker:write'],
-  'net-diag': ['network:diag', 'tailscale:read'],
-};
-
 const MODES = ['token', 'oidc'] as const;
 
-/**
- * Whether a role holds a permission, worked out here rather than with the gateway's own
- * expandPermissions (so a bug there cannot hide): a level implies every lower level of its area.
- */
-function roleHolds(role: string, required: string): boolean {
-  const [area, level] = required.split(':') as [keyof typeof PERMISSION_AREAS, string];
-  const levels: readonly string[] = PERMISSION_AREAS[area];
-  return (ROLES[role] ?? []).some((granted) => {
-    const [grantedArea, grantedLevel] = granted.split(':');
-    return grantedArea === area && levels.indexOf(grantedLevel ?? '') >= levels.indexOf(level);
-  });
-}
 const CODE = /^\[(ERR_[A-Z_]+)\]/;
 
 describe('authorization matrix: every tool × every role × token and oidc', () => {
@@ -65,7 +44,12 @@ describe('authorization matrix: every tool × every role × token and oidc', () 
         roles: ROLES,
         auth: {
           modes: ['token', 'oidc'],
-          oidc: { issuer: idp.issuer, client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret },
+          oidc: {
+            issuer: idp.issuer,
+            client_id: GATEWAY_CLIENT.id,
+            client_secret: GATEWAY_CLIENT.secret,
+            timeout: '60s', // liveness only: the issuer runs in this (busy) process
+          },
         },
         // Every module on, so every tool is listed; the ones whose engine is missing here still
         // get a decision, which is all this test looks at.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { waitFor } from '../support/wait.ts';
 import { type HostileTarget, hostileCase } from './support/hostile-cases.ts';
 import { answerProblem, boundedAll, keepAliveAgent, send } from './support/http.ts';
 import { pollHealth } from './support/liveness.ts';
@@ -129,7 +130,7 @@ describe('hostile input against a running gateway', () => {
       internal.map((l) => l.msg),
       summary,
     ).toEqual([]);
-  }, 180_000);
+  }, 600_000); // liveness only: 10,000 requests take minutes at load 20 on two cores
 
   it('refuses a request id still in flight on the session instead of leaving the first answer hanging', async () => {
     // Its own gateway: the fuzzing one stops test_slow at the risk gate.
@@ -152,14 +153,20 @@ describe('hostile input against a running gateway', () => {
         method: 'tools/call',
         params: { name: 'test_slow', arguments: args },
       });
-    const first = send(gw.url, agent, { headers, body: call({ ms: 400 }) });
-    await new Promise((r) => setTimeout(r, 100));
+    // The first call is in flight once its decision is audited; it stays so for 5 s, ample
+    // for one loopback request even on a loaded machine (nothing here waits on the 5 s).
+    const first = send(gw.url, agent, { headers, body: call({ ms: 5000 }) });
+    await waitFor(
+      async () =>
+        (await gw.auditRecords()).some((r) => r.tool === 'test_slow' && r.event === 'tool.decision'),
+      'the first call to be in flight',
+    );
     const second = await send(gw.url, agent, { headers, body: call({ ms: 0 }) });
     expect(second.status).toBe(409);
     expect(second.body).toContain('already used by a request in flight');
     const answered = await first;
     expect(answered.status).toBe(200);
-    expect(answered.body).toContain('"waited_ms":400');
+    expect(answered.body).toContain('"waited_ms":5000');
     // Once answered, the id is free again.
     expect((await send(gw.url, agent, { headers, body: call({ ms: 0 }) })).status).toBe(200);
     await own.close();

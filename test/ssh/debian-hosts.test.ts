@@ -62,7 +62,9 @@ describe('fleet calls against Debian 12 test hosts (systemd + sshd in containers
           ssh: {
             enabled: true,
             catalogs: [catalog],
-            fleet_timeout: '4s',
+            // The hung host costs exactly this; the host that is up must answer well within it
+            // even on a loaded machine, so it is not a tight bound.
+            fleet_timeout: '20s',
             hosts: ['nas', 'media'].map((name, i) => ({
               name,
               address: hosts[i]!.address,
@@ -134,7 +136,7 @@ describe('fleet calls against Debian 12 test hosts (systemd + sshd in containers
       const status = (await call('fleet_status')).structuredContent as Status;
       expect(status.not_answered).toEqual(['media']);
       expect(status.hosts.find((h) => h.host === 'nas')?.answered).toBe(true);
-      expect(status.hosts.find((h) => h.host === 'media')?.error).toMatch(/no answer within 4000 ms/);
+      expect(status.hosts.find((h) => h.host === 'media')?.error).toMatch(/no answer within 20000 ms/);
     } finally {
       hosts[1]!.resume();
     }

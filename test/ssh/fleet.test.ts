@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.ts';
 import { fingerprintOf } from '../../src/modules/ssh/hosts.ts';
 import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
+import { waitFor } from '../support/wait.ts';
 import { hostFor, testFleet } from './fleet-support.ts';
 
 const never = new AbortController().signal;
@@ -61,7 +62,7 @@ describe('SSH fleet against a real OpenSSH server', () => {
 
   it('computes the same fingerprint as ssh-keygen', async () => {
     const { probeHostKey } = await import('../../src/modules/ssh/exec.ts');
-    const probe = await probeHostKey(sshd.address, sshd.port, 5000);
+    const probe = await probeHostKey(sshd.address, sshd.port, 60_000); // liveness only
     expect(probe.fingerprint).toBe(sshd.fingerprint);
     expect(fingerprintOf(Buffer.from('x'))).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
@@ -197,11 +198,13 @@ describe('SSH fleet against a real OpenSSH server', () => {
       const timeout = await errorOf(t.fleet.run('alpha', t.fleet.entry('sleeper'), { seconds: 59 }, never));
       expect(timeout.code).toBe('ERR_TIMEOUT');
       // The host kills it too, one second after the gateway gave up (timeout(1) on the host).
-      for (;;) {
-        const ps = await t.fleet.exec('alpha', ['ps', '-eo', 'args'], { signal: never });
-        if (!/^sleep 59$/m.test(ps.stdout)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await waitFor(
+        async () =>
+          !/^sleep 59$/m.test((await t.fleet.exec('alpha', ['ps', '-eo', 'args'], { signal: never })).stdout),
+        'the host to kill the timed-out command',
+        undefined,
+        200,
+      );
       const chatty = await t.fleet.run('alpha', t.fleet.entry('chatty'), {}, never);
       expect(chatty.truncated).toBe(true);
       expect(Buffer.byteLength(chatty.stdout)).toBe(10 * 1024);
@@ -216,7 +219,7 @@ describe('SSH fleet against a real OpenSSH server', () => {
     const t = testFleet({ hosts: [hostFor(sshd, 'alpha')], idle_timeout: '100ms' });
     try {
       await t.fleet.run('alpha', t.fleet.entry('uptime'), {}, never);
-      while (t.fleet.pool.status('alpha').connected) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => !t.fleet.pool.status('alpha').connected, 'the idle connection to close');
       expect((await t.fleet.run('alpha', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
     } finally {
       await t.close();

@@ -2,9 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.ts';
 import { fleetStatus } from '../../src/modules/ssh/status.ts';
 import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
+import { waitFor } from '../support/wait.ts';
 import { hostFor, testFleet } from './fleet-support.ts';
 
 const never = new AbortController().signal;
+/**
+ * Per-host deadline of fleet_status for hosts that are up: liveness only. A host that is
+ * down refuses the connection at once, so nothing here waits for this to run out.
+ */
+const ANSWER_WITHIN = 120_000;
 
 describe('a fleet with a host that goes down', () => {
   let alpha: TestSshd;
@@ -26,11 +32,11 @@ describe('a fleet with a host that goes down', () => {
       down_retry: '1h',
     });
     try {
-      const before = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], 10_000, never);
+      const before = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], ANSWER_WITHIN, never);
       expect(before.not_answered).toEqual([]);
       // gamma holds a pooled connection; killing its sshd (and its sessions) drops it.
       await gamma.stop();
-      const status = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], 10_000, never);
+      const status = await fleetStatus(t.fleet, ['alpha', 'beta', 'gamma'], ANSWER_WITHIN, never);
       expect(status.not_answered).toEqual(['gamma']);
       const answered = status.hosts.filter((h) => h.answered);
       expect(answered.map((h) => h.host)).toEqual(['alpha', 'beta']);
@@ -66,7 +72,8 @@ describe('a fleet with a host that goes down', () => {
       await gamma.stop();
       await expect(t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).rejects.toThrow();
       await gamma.start();
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The pool tries a down host again once down_retry has passed: wait for that, not a guess.
+      await waitFor(() => !t.fleet.pool.status('gamma').down, 'gamma to leave the down state');
       expect((await t.fleet.run('gamma', t.fleet.entry('uptime'), {}, never)).exit_code).toBe(0);
     } finally {
       await t.close();

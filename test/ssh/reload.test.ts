@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshModule } from '../../src/modules/ssh/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { waitFor } from '../support/wait.ts';
 
 const entry = (name: string) => `  - name: ${name}\n    description: d\n    argv: [uptime]\n`;
 
@@ -47,7 +48,7 @@ describe('command catalog at start and on reload (SIGHUP)', () => {
     const hup = async () => {
       const before = reloads();
       process.kill(process.pid, 'SIGHUP');
-      while (reloads() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(() => reloads() > before, 'the catalog reload after SIGHUP', undefined, 10);
     };
     expect(await names()).toEqual(['one']);
 

@@ -54,7 +54,7 @@ describe('SSH tools over MCP', () => {
           ssh: {
             enabled: true,
             catalogs: [catalog],
-            fleet_timeout: '5s',
+            fleet_timeout: '120s', // liveness only: the dead host refuses at once
             hosts: [
               hostFor(sshd, 'alpha', { tags: ['lab'] }),
               hostFor(sshd, 'dead', { port: deadPort, tags: ['lab'] }),

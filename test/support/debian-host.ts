@@ -130,7 +130,8 @@ export async function startDebianHost(options: {
   // is-system-running --wait returns once boot is done: "running", or "degraded" when some unit failed.
   // Until PID 1 has its bus socket, systemctl cannot connect: try again for a while (bounded).
   let boot = await host.exec(['systemctl', 'is-system-running', '--wait']);
-  for (let attempt = 0; attempt < 60 && /Failed to connect to bus/.test(boot.stderr); attempt++) {
+  // 2 minutes at most (liveness: a loaded machine boots a container's systemd slowly).
+  for (let attempt = 0; attempt < 240 && /Failed to connect to bus/.test(boot.stderr); attempt++) {
     await new Promise((done) => setTimeout(done, 500));
     boot = await host.exec(['systemctl', 'is-system-running', '--wait']);
   }

@@ -55,6 +55,8 @@ export interface TestGatewayOptions {
 
 /** The protocol revision of the modern door. */
 export const MODERN_REVISION = '2026-07-28';
+/** How long a test client waits for one request by default (liveness only). */
+const CLIENT_REQUEST_TIMEOUT_MS = 300_000;
 
 /** A real gateway on an ephemeral loopback port, with its own state directory. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -96,6 +98,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         { name: clientOptions.name ?? 'vitest', version: '1.0.0' },
         { capabilities: clientOptions.capabilities ?? {} },
       );
+      // The SDK gives up on a request after 60 s unless told otherwise; on a loaded machine a
+      // legitimate call can take longer, so the default here is a liveness bound. A test that
+      // cares about a client-side timeout passes its own.
+      const request = client.request.bind(client);
+      client.request = ((req, schema, options) =>
+        request(req, schema, { timeout: CLIENT_REQUEST_TIMEOUT_MS, ...options })) as typeof client.request;
       const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
         requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
       });

@@ -73,7 +73,8 @@ export async function startContainerHost(
       }
     })();
     if (state === 'active') break;
-    if (attempt > 240) throw new Error(`${container}: sshd did not start (${state})`);
+    // 2 minutes at most: liveness only, a loaded machine starts a container's units slowly.
+    if (attempt > 480) throw new Error(`${container}: sshd did not start (${state})`);
     await sleep(250);
   }
   execFileSync(

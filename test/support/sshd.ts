@@ -50,9 +50,14 @@ function descendantsOf(pid: number): number[] {
   return children.flatMap((child) => [child, ...descendantsOf(child)]);
 }
 
+/** Liveness only: how long a test sshd may take to come up on a loaded machine. */
+const START_DEADLINE_MS = 60_000;
+
 async function waitForBanner(address: string, port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}`);
+  const deadline = Date.now() + START_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`sshd on ${address}:${port} exited (${child.exitCode ?? child.signalCode})`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = tcpConnect({ host: address, port }, () => undefined);
       socket.once('data', (data) => {
@@ -61,10 +66,11 @@ async function waitForBanner(address: string, port: number, child: ChildProcess)
       });
       socket.once('error', () => resolve(false));
     });
-    if (ok) return;
+    // The banner must come from this child: a second sshd that lost the port exits at once.
+    if (ok && child.exitCode === null && child.signalCode === null) return;
     await sleep(50);
   }
-  throw new Error(`sshd on ${address}:${port} did not come up`);
+  throw new Error(`sshd on ${address}:${port} did not come up within ${START_DEADLINE_MS / 1000} s`);
 }
 
 export async function startSshd(options: { address?: string; userKeyFile?: string } = {}): Promise<TestSshd> {
@@ -96,6 +102,10 @@ export async function startSshd(options: { address?: string; userKeyFile?: strin
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
       'MaxSessions 30',
+      // Bash sources ~/.bashrc when sshd starts it with SHLVL unset, even for `bash -c`; this
+      // machine's root .bashrc takes seconds under load. SHLVL=1 keeps the test host's login
+      // shell the bare shell a real host's service account has, whatever the machine's dotfiles.
+      'SetEnv SHLVL=1',
       'MaxStartups 100',
       'LogLevel ERROR',
       '',
@@ -112,6 +122,8 @@ export async function startSshd(options: { address?: string; userKeyFile?: strin
     userKeyFile,
     user: 'root',
     async start() {
+      // Idempotent: a second sshd would fail to bind while the banner check reached the first.
+      if (child && child.exitCode === null && child.signalCode === null) return;
       const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configFile], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -124,8 +136,11 @@ export async function startSshd(options: { address?: string; userKeyFile?: strin
       child = undefined;
       if (!proc || proc.exitCode !== null) return;
       // Connection children outlive the listener; kill them too, so the host is really gone.
-      const pids = proc.pid ? descendantsOf(proc.pid) : [];
+      // The listener is frozen first, so it cannot fork a child for a new connection between
+      // the listing of its children and their end (one such child kept a "down" host up).
       const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGSTOP');
+      const pids = proc.pid ? descendantsOf(proc.pid) : [];
       proc.kill('SIGKILL');
       for (const pid of pids) {
         try {

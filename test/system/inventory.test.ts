@@ -53,7 +53,9 @@ describe('inventory', () => {
   });
 
   it('scans listening ports and Docker containers, recognising apps, and stores the result', async () => {
-    const scan = await ok(viewer, 'inventory_scan', {});
+    // Storing a scan changes what everyone sees: a reader cannot, and reads the stored result instead.
+    await fails(viewer, 'inventory_scan', {}, 'ERR_PERMISSION_DENIED');
+    const scan = await ok(admin, 'inventory_scan', {});
     expect(scan.sources.docker).toBe('ok');
     expect(scan.sources.sockets).toBe('ok');
     const ids = scan.items.map((i: { id: string }) => i.id);
@@ -76,7 +78,7 @@ describe('inventory', () => {
     const annotated = await ok(admin, 'inventory_annotate', { id, app: 'Sleeper', note: 'test box' });
     expect(annotated).toMatchObject({ app: 'Sleeper', note: 'test box' });
     expect(annotated).not.toHaveProperty('detected_app');
-    const rescanned = await ok(viewer, 'inventory_scan', {});
+    const rescanned = await ok(admin, 'inventory_scan', {});
     expect(rescanned.items.find((i: { id: string }) => i.id === id)).toMatchObject({
       app: 'Sleeper',
       note: 'test box',
@@ -93,7 +95,7 @@ describe('inventory', () => {
 
   it('marks items gone from the host as absent on the next scan', async () => {
     execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
-    await ok(viewer, 'inventory_scan', {});
+    await ok(admin, 'inventory_scan', {});
     const all = await ok(viewer, 'inventory_list', { include_hidden: true, include_absent: true });
     expect(all.items.find((i: { id: string }) => i.id === `container:${container}`)).toMatchObject({
       present: false,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemModule } from '../../src/modules/system/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { waitFor } from '../support/wait.ts';
 import { fails, ok } from './helpers.ts';
 import { publishAptRepo, SystemdHost } from './systemd-host.ts';
 
@@ -91,7 +92,7 @@ describe('services, logs and packages on a real systemd host', () => {
     });
   });
 
-  it('reports a crash-looping unit as failed, with its errors in the log', { timeout: 120_000 }, async () => {
+  it('reports a crash-looping unit as failed, with its errors in the log', { timeout: 300_000 }, async () => {
     await fails(client, 'system_service_start', { unit: 'tw-crash' }, 'ERR_UPSTREAM_FAILED');
     host.exec(['systemctl', 'start', 'tw-disk'], true);
     host.exec(['systemctl', 'start', 'tw-fail'], true);
@@ -100,7 +101,7 @@ describe('services, logs and packages on a real systemd host', () => {
       const state = host.exec(['systemctl', 'show', '-p', 'NRestarts,ActiveState', 'tw-fail']);
       return state.includes('NRestarts=3') && state.includes('ActiveState=failed');
     };
-    for (let i = 0; i < 300 && !gaveUp(); i++) await new Promise((r) => setTimeout(r, 200));
+    await waitFor(gaveUp, 'systemd to give up on tw-fail', 240_000, 200);
     const failed = await ok(client, 'system_services_failed', {});
     expect(failed.units.map((u: { unit: string }) => u.unit)).toEqual(
       expect.arrayContaining(['tw-fail.service', 'tw-crash.service', 'tw-disk.service']),
@@ -176,7 +177,7 @@ describe('services, logs and packages on a real systemd host', () => {
     );
   });
 
-  it('checks, installs, upgrades and removes packages with apt, offline', { timeout: 180_000 }, async () => {
+  it('checks, installs, upgrades and removes packages with apt, offline', { timeout: 300_000 }, async () => {
     publishAptRepo(host, 'tw-hello', ['1.0']);
     const progress: string[] = [];
     const install = await client.callTool(

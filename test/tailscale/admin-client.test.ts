@@ -16,7 +16,7 @@ describe('admin API client', () => {
       baseUrl: fake.url,
       tailnet: '-',
       credentials: new ApiKeyCredentials(FAKE_API_KEY),
-      timeoutMs: 2000,
+      timeoutMs: 30_000, // liveness only; the tests that time out set their own
       maxRetries: 2,
       retryBaseDelayMs: 10,
       maxRetryAfterMs: 5000,
@@ -27,7 +27,7 @@ describe('admin API client', () => {
       tokenUrl: `${fake.url}/oauth/token`,
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
-      timeoutMs: 2000,
+      timeoutMs: 30_000, // liveness only; the tests that time out set their own
     });
   const listDevices = (c: AdminApiClient) =>
     c.json<{ devices: unknown[] }>({
@@ -98,7 +98,7 @@ describe('admin API client', () => {
       tokenUrl: `${fake.url}/oauth/token`,
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
-      timeoutMs: 2000,
+      timeoutMs: 30_000, // liveness only; the tests that time out set their own
       now: () => now,
     });
     const signal = new AbortController().signal;

@@ -9,7 +9,7 @@ describe('LocalAPI client', () => {
 
   beforeAll(async () => {
     fake = await startFakeTailscaled();
-    client = new LocalApiClient({ socketPath: fake.socketPath, timeoutMs: 2000 });
+    client = new LocalApiClient({ socketPath: fake.socketPath, timeoutMs: 30_000 }); // liveness only
   });
   afterAll(() => fake.close());
 

@@ -91,7 +91,12 @@ export class IntrospectionVerifier implements Verifier {
   async verify(request: AuthRequest): Promise<VerifyResult> {
     const token = request.bearer;
     if (!token || this.isSomeoneElsesJwt(token)) return NOT_MINE;
-    const outcome = await this.cache.resolve(tokenHash(token), () => this.check(token));
+    const hash = tokenHash(token);
+    if (request.localOnly && this.cache.get(hash) === undefined)
+      return rejected(
+        'This token is new to the gateway and your recent sign-ins failed too often to ask the issuer about it now; retry after the Retry-After time.',
+      );
+    const outcome = await this.cache.resolve(hash, () => this.check(token));
     return 'principal' in outcome ? accepted(outcome.principal) : rejected(outcome.reason);
   }
 

@@ -18,7 +18,7 @@ function appResource(options: {
   name: string;
   title: string;
   description: string;
-  permission: ResourceDefinition['permission'];
+  tools: ResourceDefinition['tools'];
   file: string;
 }): ResourceDefinition {
   // Read once at start-up: the HTML is fixed for the life of the process.
@@ -29,7 +29,7 @@ function appResource(options: {
     description: options.description,
     uri: options.uri,
     mimeType: RESOURCE_MIME_TYPE,
-    permission: options.permission,
+    tools: options.tools,
     read: () => ({ mimeType: RESOURCE_MIME_TYPE, text }),
   };
 }
@@ -40,7 +40,7 @@ export const gatewayApps: readonly ResourceDefinition[] = [
     name: 'status_card',
     title: 'Host status card',
     description: 'A card showing a system_status result (hostname, load, CPU, memory, disks, warnings).',
-    permission: 'system:read',
+    tools: ['system_status'],
     file: './status-card.html',
   }),
 ];

@@ -80,7 +80,10 @@ export const sshConfig = section(
       description:
         "Largest output (stdout + stderr) kept from one command; more is cut off and flagged. The default matches the gateway's other output caps: what a model's context can take.",
     }),
-    fleet_timeout: duration('10s', { description: 'Per-host timeout of fleet_status.' }),
+    fleet_timeout: duration('30s', {
+      description:
+        'Per-host deadline of fleet_status, connecting included. Keep it well above connect_timeout: a slow or busy host that is still logging in is not down.',
+    }),
     discovery_tag: optionalStr({
       description:
         'Tailnet tag (e.g. tag:server) whose devices `tailwarden hosts list` shows as candidates (never trusted).',

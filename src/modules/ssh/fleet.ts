@@ -139,7 +139,9 @@ export class Fleet {
     }
     const started = performance.now();
     try {
-      const result = await this.exec(name, ['true'], { signal, timeout: this.settings.connect_timeout });
+      // The login check runs a command, so it gets a command's time: a busy host (or a slow
+      // login shell) that needs more than connect_timeout to start `true` has not failed to log in.
+      const result = await this.exec(name, ['true'], { signal, timeout: this.settings.command_timeout });
       report.login_ok = result.exit_code === 0;
       report.latency_ms = Math.round(performance.now() - started);
     } catch (error) {

@@ -37,7 +37,7 @@ const statusResource = defineResource<SystemContext>({
   description: 'The same status object system_status returns.',
   uri: 'tailwarden://system/status',
   mimeType: 'application/json',
-  permission: 'system:read',
+  tools: ['system_status'],
   read: async (_params, ctx) => jsonResource(await currentStatus(ctx)),
 });
 
@@ -47,7 +47,7 @@ const inventoryResource = defineResource<SystemContext>({
   description: 'What runs on this host (from the last inventory_scan), with notes and corrections.',
   uri: 'tailwarden://inventory',
   mimeType: 'application/json',
-  permission: 'system:read',
+  tools: ['inventory_list', 'inventory_identity'],
   read: (_params, ctx) => jsonResource({ identity: identityOf(ctx), items: ctx.system.inventory.list() }),
 });
 
@@ -57,7 +57,7 @@ const identityResource = defineResource<SystemContext>({
   description: 'Hostname, display name, virtualization and Proxmox container id.',
   uri: 'tailwarden://inventory/identity',
   mimeType: 'application/json',
-  permission: 'system:read',
+  tools: ['inventory_identity'],
   read: (_params, ctx) => jsonResource(identityOf(ctx)),
 });
 

@@ -86,8 +86,10 @@ export const inventoryScan = systemTool({
   name: 'inventory_scan',
   title: 'Inventory: Scan host',
   description:
-    'Find what runs on this host (running systemd services, listening ports, Docker containers), recognise common homelab apps, and store the result; notes and corrections are kept.',
-  permission: 'system:read',
+    'Find what runs on this host (running systemd services, listening ports, Docker containers), recognise common homelab apps, and store the result; notes and corrections are kept. Readers see the stored result with inventory_list.',
+  // It rewrites the stored inventory (and marks what a failed source did not report as
+  // absent), so it is a write: a reader must not be able to change what others see.
+  permission: 'system:write',
   risk: 'low',
   readOnly: false,
   idempotent: true,

@@ -13,7 +13,7 @@ export interface Outcome {
 
 /** Call a tool and describe what came back, without failing on a refusal. */
 export async function outcome(client: Client, name: string, args: Record<string, unknown>): Promise<Outcome> {
-  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as {
+  const result = (await client.callTool({ name, arguments: args })) as {
     isError?: boolean;
     content: { type: string; text: string }[];
     structuredContent?: unknown;
