@@ -1,37 +1,122 @@
-/** Keys whose values are secrets wherever they appear in tool arguments. */
-const SECRET_KEY =
-  /(^|[_-])(pass(word|phrase)?|secret|token|api[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|cookie)$/i;
-const MAX_STRING = 2000;
-const MAX_ITEMS = 100;
-const MAX_DEPTH = 6;
-export const REDACTED = '[redacted]';
-/** `scheme://user:password@` inside any string: a URL argument (an HTTP probe, a git repository) may carry a password. */
-// The lookbehind keeps the scan linear: without it every letter of a long run of letters started a
-// scheme match that ran to the end of the run (quadratic; a 1 MiB argument took the event loop for minutes).
-const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi;
+import { isSecretMark, isSecretName, maskArgv, maskSecretsInText, secretMark } from './secrets.ts';
 
 /**
- * A copy of tool arguments fit for the audit log: secret-looking keys and the
- * tool's declared sensitive keys replaced, long strings and arrays cut.
+ * The one redaction path. Every copy of caller data or tool output that leaves
+ * the gateway goes through here or through maskSecretsInText (src/audit/secrets.ts):
+ *
+ * - `redactArgs` — the audit copy of tool arguments: secrets masked, long strings
+ *   and lists cut (and marked as cut), so a record stays small;
+ * - `redactForHuman` — the copy an approver or the confirming user sees: secrets
+ *   masked, visibly, and nothing cut (too large arguments are refused instead);
+ * - `redactOutput` — a tool result for a caller without `secrets:read`;
+ * - `scrubText` — a sentence made from arguments (a summary, an error message),
+ *   with the exact values the key rules hid removed as well.
  */
-export function redactArgs(value: unknown, sensitive: readonly string[] = [], depth = 0): unknown {
+
+const AUDIT_MAX_STRING = 2000;
+const AUDIT_MAX_ITEMS = 100;
+const AUDIT_MAX_DEPTH = 6;
+/** Deeper than this even a full copy stops (tool inputs and outputs are a few levels deep). */
+const MAX_DEPTH = 32;
+
+export interface RedactOptions {
+  /** Top-level keys whose values are secrets whole (a tool's `sensitive` arguments). */
+  sensitive?: readonly string[];
+  /** The audit copy: cut long strings, long lists and deep nesting, and say so. */
+  cut?: boolean;
+}
+
+/** Every string inside a secret value is masked; its keys (a map's names) stay readable. */
+function maskAll(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value === '' || isSecretMark(value) ? value : secretMark(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => maskAll(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, depth + 1)]));
+}
+
+function cutString(text: string): string {
+  return text.length > AUDIT_MAX_STRING
+    ? `${text.slice(0, AUDIT_MAX_STRING)}…[cut: ${text.length} chars in all]`
+    : text;
+}
+
+function walk(value: unknown, options: RedactOptions, depth: number): unknown {
+  const cut = options.cut === true;
   if (typeof value === 'string') {
-    // Masked even when the tool then refuses the URL: the audit record is written before the handler runs.
-    // Masked before the cut, so a password the cut would split is still masked whole.
-    const text = value.replace(URL_PASSWORD, `$1:${REDACTED}@`);
-    return text.length > MAX_STRING ? `${text.slice(0, MAX_STRING)}…(${text.length} chars)` : text;
+    // Masked before the cut, so a secret the cut would split is still masked whole.
+    const masked = maskSecretsInText(value);
+    return cut ? cutString(masked) : masked;
   }
   if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (depth >= (cut ? AUDIT_MAX_DEPTH : MAX_DEPTH)) return `[cut: nested deeper than ${depth} levels]`;
   if (Array.isArray(value)) {
-    const items = value.slice(0, MAX_ITEMS).map((v) => redactArgs(v, sensitive, depth + 1));
-    if (value.length > MAX_ITEMS) items.push(`…(${value.length - MAX_ITEMS} more)`);
+    const shown = cut ? value.slice(0, AUDIT_MAX_ITEMS) : value;
+    const items = shown.every((v) => typeof v === 'string')
+      ? maskArgv(shown as string[]).map((s) => (cut ? cutString(s) : s))
+      : shown.map((v) => walk(v, options, depth + 1));
+    if (value.length > shown.length) items.push(`…[cut: ${value.length - shown.length} more items]`);
     return items;
   }
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    out[key] =
-      SECRET_KEY.test(key) || sensitive.includes(key) ? REDACTED : redactArgs(child, sensitive, depth + 1);
+    const secret = isSecretName(key) || (depth === 0 && options.sensitive?.includes(key) === true);
+    out[key] = secret ? walk(maskAll(child, depth + 1), options, depth + 1) : walk(child, options, depth + 1);
   }
   return out;
+}
+
+/** Any value with every secret the detector recognises masked (see RedactOptions for the audit cut). */
+export function redactValue(value: unknown, options: RedactOptions = {}): unknown {
+  return walk(value, options, 0);
+}
+
+/** The audit copy of tool arguments: secrets masked, long strings and lists cut (marked as cut). */
+export function redactArgs(value: unknown, sensitive: readonly string[] = []): unknown {
+  return walk(value, { sensitive, cut: true }, 0);
+}
+
+/** The copy of tool arguments a person sees before approving or confirming: secrets masked, nothing cut. */
+export function redactForHuman(
+  args: Record<string, unknown>,
+  sensitive: readonly string[] = [],
+): Record<string, unknown> {
+  return walk(args, { sensitive }, 0) as Record<string, unknown>;
+}
+
+/** A tool result for a caller who may not read secrets. */
+export function redactOutput<T>(output: T): T {
+  return walk(output, {}, 0) as T;
+}
+
+const MIN_SCRUBBED = 4;
+const MAX_SCRUBBED = 50;
+
+/**
+ * The exact values the key rules hide in these arguments (a `DB_PW` value, a `sensitive`
+ * argument), so a sentence built from the arguments can be scrubbed of them too.
+ */
+export function secretValues(args: unknown, sensitive: readonly string[] = []): string[] {
+  const found = new Set<string>();
+  const collect = (value: unknown, secret: boolean, depth: number) => {
+    if (found.size >= MAX_SCRUBBED || depth >= MAX_DEPTH) return;
+    if (typeof value === 'string') {
+      if (secret && value.length >= MIN_SCRUBBED) found.add(value);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      const isSecret =
+        secret || isSecretName(key) || (depth === 0 && !Array.isArray(value) && sensitive.includes(key));
+      collect(child, isSecret, depth + 1);
+    }
+  };
+  collect(args, false, 0);
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** A text made from arguments or output (a summary, an error message): known secret values and detected ones masked. */
+export function scrubText(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(secretMark(secret));
+  return maskSecretsInText(out);
 }

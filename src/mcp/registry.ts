@@ -8,7 +8,13 @@ import { isPermission } from '../policy/permissions.ts';
 import { didYouMean } from '../util/similar.ts';
 import type { PromptDefinition } from './prompt.ts';
 import type { ResourceDefinition } from './resource.ts';
-import { annotationsOf, RISKS, type ToolAnnotations, type ToolDefinition } from './tool.ts';
+import {
+  type AnyObjectSchema,
+  annotationsOf,
+  RISKS,
+  type ToolAnnotations,
+  type ToolDefinition,
+} from './tool.ts';
 
 const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
 
@@ -23,6 +29,8 @@ export interface ListedTool {
 
 export interface RegisteredTool {
   def: ToolDefinition;
+  /** The input schema as calls are checked against it: unknown argument names are refused, not dropped. */
+  input: AnyObjectSchema;
   moduleId: string;
   annotations: ToolAnnotations;
   listed: ListedTool;
@@ -80,8 +88,11 @@ export class Registry {
         problems.push(...toolDefinitionProblems(def));
         if (this.tools.has(def.name)) problems.push(`tool ${def.name}: defined twice`);
         const annotations = annotationsOf(def);
+        // Strict here, for every tool at once: a typo such as "forse" must not become a different call.
+        const input = def.input instanceof z.ZodObject ? def.input.strict() : def.input;
         this.tools.set(def.name, {
           def,
+          input,
           moduleId: module.id,
           annotations,
           hidden: hiddenBecause({ ...def, annotations, moduleEnabled, moduleId: module.id }, config),
@@ -89,7 +100,7 @@ export class Registry {
             name: def.name,
             title: def.title,
             description: def.description,
-            inputSchema: withApprovalArg(jsonSchemaOf(def.input, 'input'), def, config),
+            inputSchema: withApprovalArg(jsonSchemaOf(input, 'input'), def, config),
             outputSchema: jsonSchemaOf(def.output, 'output'),
             annotations: { title: def.title, ...annotations },
           },

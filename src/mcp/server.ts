@@ -87,6 +87,7 @@ function channelFor(server: Server, extra: Extra): ClientChannel {
         elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined),
       canElicitUrl: elicitation?.url !== undefined,
       canSample: capabilities?.sampling !== undefined,
+      canProgress: progressToken !== undefined,
     },
     async progress(update) {
       if (progressToken === undefined) return;

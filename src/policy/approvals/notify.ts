@@ -1,3 +1,4 @@
+import { maskSecretsInText } from '../../audit/secrets.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
 import type { ApprovalRecord } from './store.ts';
@@ -41,7 +42,10 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 200) : String(error);
 }
 
-/** The JSON body of a generic webhook: everything an automation needs, nothing secret. */
+/** An ntfy message is at most 4,096 bytes; longer ones become attachments. The arguments go in when they fit. */
+const NTFY_BODY_MAX_BYTES = 3500;
+
+/** The JSON body of a generic webhook: everything an automation needs, the complete arguments with secrets masked. */
 export function webhookPayload(record: ApprovalRecord, url: string) {
   return {
     type: 'approval.requested',
@@ -69,7 +73,12 @@ export function ntfyRequest(record: ApprovalRecord, url: string, token: string |
     actions: `view, Review and decide, ${url}`,
   };
   if (token) headers.authorization = `Bearer ${token}`;
-  const body = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
+  const head = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
+  const withArgs = `${head}\nArguments: ${JSON.stringify(record.args)}`;
+  const body =
+    Buffer.byteLength(withArgs) <= NTFY_BODY_MAX_BYTES
+      ? withArgs
+      : `${head}\nArguments: too long for a push message; open the approval page to read them all before deciding.`;
   return { headers, body };
 }
 
@@ -103,7 +112,7 @@ export async function notifyApprovalRequested(
         hook,
         {
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(webhookPayload(record, url)),
+          body: maskSecretsInText(JSON.stringify(webhookPayload(record, url))),
         },
         notify.timeout,
       );
@@ -117,7 +126,8 @@ export async function notifyApprovalRequested(
     attempts.push(
       (async (): Promise<NotifyResult> => {
         try {
-          await post(topic, ntfyRequest(record, url, notify.ntfy_token), notify.timeout);
+          const request = ntfyRequest(record, url, notify.ntfy_token);
+          await post(topic, { ...request, body: maskSecretsInText(request.body) }, notify.timeout);
           return { channel: 'ntfy', target: hostOf(topic), ok: true };
         } catch (error) {
           return { channel: 'ntfy', target: hostOf(topic), ok: false, error: describeFailure(error) };

@@ -1,0 +1,295 @@
+/**
+ * The one secret detector of the gateway. Everything that leaves it (audit
+ * records, log lines, approvals and their notifications, error texts, tool
+ * results for callers without secrets:read) is masked by the functions here,
+ * through src/audit/redact.ts.
+ *
+ * Every rule is a linear scan: each regular expression starts only where a
+ * lookbehind allows (never inside a run it would rescan), and private-key
+ * blocks are found with indexOf. Masked text never contains a quote or a
+ * backslash, and nothing between a quote and a backslash is cut apart, so
+ * masking JSON text keeps it valid JSON.
+ */
+
+/** What a masked value turns into: visibly a secret, with its length, never silently dropped. */
+export function secretMark(value: string): string {
+  return `[secret: ${value.length} chars]`;
+}
+
+const MARK = /^\[secret: \d+ chars\]$/;
+/** Text longer than this is not scanned: it is replaced whole (fail closed). */
+export const MAX_SCAN_CHARS = 16 * 1024 * 1024;
+
+// ── names ──────────────────────────────────────────────────────────────────
+
+/** Name parts that make a value a secret wherever they appear in the name. */
+const SECRET_PARTS = new Set([
+  'password',
+  'passwd',
+  'passphrase',
+  'pwd',
+  'pw',
+  'pass',
+  'secret',
+  'secrets',
+  'token',
+  'apikey',
+  'authkey',
+  'privatekey',
+  'secretkey',
+  'accesskey',
+  'credential',
+  'credentials',
+  'authorization',
+  'cookie',
+  'dsn',
+  'salt',
+]);
+/** A last part that names something about the secret, not the secret itself (DB_PASSWORD_FILE, token_id). */
+const NOT_THE_VALUE = new Set([
+  'file',
+  'path',
+  'dir',
+  'id',
+  'ids',
+  'name',
+  'names',
+  'user',
+  'username',
+  'length',
+  'len',
+  'min',
+  'max',
+  'policy',
+  'hint',
+  'enabled',
+  'disabled',
+  'required',
+  'count',
+  'expiry',
+  'expires',
+  'ttl',
+  'type',
+  'mode',
+  'days',
+  'url',
+  'uri',
+  'endpoint',
+  'host',
+  'port',
+  'stdin',
+  'set',
+  'source',
+]);
+/** `…_KEY` is a secret (N8N_ENCRYPTION_KEY, MEILI_MASTER_KEY, api_key) unless it is one of these. */
+const PUBLIC_KEY_KINDS = new Set(['public', 'host', 'sort', 'primary', 'foreign', 'partition', 'cache']);
+
+function nameParts(name: string): string[] {
+  return name
+    .slice(0, 128)
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** Does a key, variable or option name say its value is a secret? (`DB_PW`, `apiKey`, `--password`, `N8N_ENCRYPTION_KEY`) */
+export function isSecretName(name: string): boolean {
+  const parts = nameParts(name);
+  const last = parts[parts.length - 1];
+  if (last === undefined || NOT_THE_VALUE.has(last)) return false;
+  if (parts.length === 1 && last === 'pwd') return false; // the shell's working directory, not a password
+  if (parts.some((p) => SECRET_PARTS.has(p))) return true;
+  for (let i = 0; i + 1 < parts.length; i++) {
+    // "api key", "private key", "auth key": the parts written apart
+    if (SECRET_PARTS.has(`${parts[i]}${parts[i + 1]}`)) return true;
+  }
+  if (last === 'auth') return true;
+  if (last === 'key') return parts.length === 1 || !PUBLIC_KEY_KINDS.has(parts[parts.length - 2]!);
+  return false;
+}
+
+// ── values ─────────────────────────────────────────────────────────────────
+
+/** Well-known credential formats; each starts after a character that cannot be part of it. */
+const TOKEN_SOURCES = [
+  'gh[pousr]_[A-Za-z0-9]{20,}',
+  'github_pat_[A-Za-z0-9_]{20,}',
+  'glpat-[A-Za-z0-9_-]{20,}',
+  'gl(?:dt|rt|ptt|cbt|soat)-[A-Za-z0-9_-]{20,}',
+  'xox[abposre]-[A-Za-z0-9-]{10,}',
+  'sk-[A-Za-z0-9_-]{20,}',
+  '(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}',
+  '(?:AKIA|ASIA)[A-Z0-9]{16}',
+  'tskey-[A-Za-z0-9-]{8,}',
+  'npm_[A-Za-z0-9]{30,}',
+  'hf_[A-Za-z0-9]{30,}',
+  'AGE-SECRET-KEY-1[A-Z0-9]{20,}',
+  'eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}',
+];
+const TOKEN = new RegExp(`(?<![A-Za-z0-9_-])(?:${TOKEN_SOURCES.join('|')})`, 'g');
+const WHOLE_TOKEN = new RegExp(`^(?:${TOKEN_SOURCES.join('|')})$`);
+
+/** A user name that is really a credential: a known token format, or a long random-looking string (a DSN key). */
+function tokenLike(user: string): boolean {
+  if (WHOLE_TOKEN.test(user)) return true;
+  return user.length >= 20 && /^[A-Za-z0-9._~-]+$/.test(user) && /\d/.test(user) && /[A-Za-z]/.test(user);
+}
+
+/**
+ * `scheme://userinfo@` — the userinfo runs to the last `@` before the path, so a password that
+ * itself starts with or holds `@` is masked whole, and a token used as the user name is masked too.
+ */
+const URL_USERINFO = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s/?#"'\\<>]*)@/g;
+
+function maskUserinfo(_m: string, scheme: string, userinfo: string): string {
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+  const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+  const shownUser = tokenLike(user) ? secretMark(user) : user;
+  if (colon < 0) return `${scheme}${shownUser}@`;
+  return `${scheme}${shownUser}:${password && !MARK.test(password) ? secretMark(password) : password}@`;
+}
+
+/** A run that ends a bare value: whitespace, a quote or a backslash (so JSON escapes are never cut apart). */
+const BARE_END = /[\s"'\\]/;
+const LINE_END = /["'\\\r\n]/;
+const MAX_QUOTED = 4096;
+
+/**
+ * Where the value that starts at `start` ends, and the part of it to mask. A quoted value keeps its
+ * quotes (so JSON stays JSON); an already masked value, an object, an array or nothing is left alone.
+ */
+function valueAt(
+  text: string,
+  start: number,
+  rest: 'word' | 'line' | 'quoted',
+): [number, number] | undefined {
+  const first = text[start];
+  if (first === undefined || text.startsWith('[secret: ', start)) return undefined;
+  if (first === '"' || first === "'") {
+    for (let i = start + 1; i < text.length && i <= start + MAX_QUOTED; i++) {
+      const c = text[i];
+      if (c === '\\') i++;
+      else if (c === first) return i > start + 1 ? [start + 1, i] : undefined;
+      else if (c === '\n') return undefined;
+    }
+    return undefined;
+  }
+  if (first === '\\' && text[start + 1] === '"') {
+    // A quoted value inside JSON text (`--password=\"a b\"` in a log line): walk the escapes in pairs.
+    for (let i = start + 2; i < text.length && i <= start + MAX_QUOTED; i++) {
+      if (text[i] === '"') return undefined; // the JSON string itself ended
+      if (text[i] !== '\\') continue;
+      if (text[i + 1] === '"') return i > start + 2 ? [start + 2, i] : undefined;
+      i++;
+    }
+    return undefined;
+  }
+  if (rest === 'quoted' || first === '{' || first === '[') return undefined;
+  const stop = rest === 'line' ? LINE_END : BARE_END;
+  let end = start;
+  while (end < text.length && !stop.test(text[end]!)) end++;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  // A line already masked by a more precise rule (`Authorization: Bearer [secret: …]`) is left as it is.
+  if (rest === 'line' && text.slice(start, end).includes('[secret: ')) return undefined;
+  return end > start ? [start, end] : undefined;
+}
+
+/**
+ * Mask the values after every secret name `prefix` finds. A name that is not a secret is skipped
+ * right after its prefix, so a secret assignment inside its value (`Environment=DB_PW=x`) is still seen.
+ */
+function maskAfterNames(
+  text: string,
+  prefix: RegExp,
+  rest: (m: RegExpExecArray) => 'word' | 'line' | 'quoted',
+) {
+  let out = '';
+  let from = 0;
+  prefix.lastIndex = 0;
+  for (let m = prefix.exec(text); m; m = prefix.exec(text)) {
+    if (!isSecretName(m.groups!.name!)) continue;
+    const span = valueAt(text, prefix.lastIndex, rest(m));
+    if (!span) continue;
+    out += `${text.slice(from, span[0])}${secretMark(text.slice(span[0], span[1]))}`;
+    from = span[1];
+    prefix.lastIndex = span[1];
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** `--password=x`, `--token x`, `-api-key x` */
+const FLAG = /(?<![\w-])--?(?<name>[A-Za-z][\w.-]{0,63})(?:=|[ \t]+)/g;
+/** `PASSWORD=x`, `Environment=DB_PW=x` */
+const ASSIGNMENT = /(?<![\w.-])(?<name>[A-Za-z_][\w.-]{0,63})=/g;
+/** `"password":"x"` (JSON: only a string value), `password: x y` (YAML, headers, text: to the end of the line) */
+const PAIR = /(?<![\w.[-])(?<quote>\\?"|'|)(?<name>[A-Za-z_][\w.-]{0,63})\k<quote>[ \t]*:[ \t]*/g;
+/** `Bearer x`, `Basic x` (a credential has a digit or a symbol, so prose such as "basic configuration" stays) */
+const BEARER = /(?<![\w-])((?:bearer|basic|digest)[ \t]+)(?!\[secret: )([A-Za-z0-9._~+/=-]{8,})/gi;
+/** mysql's `-pSecret` (password glued to the option), only where a mysql/mariadb program is named */
+const MYSQL = /(?:^|[\s/"'])(?:mysql|mariadb)[\w-]*/i;
+const GLUED_P = /(?<![^\s"'])(-p)(?!\[secret: )([^\s"'\\]+)/g;
+
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g;
+
+/** Private key blocks, found with indexOf so a thousand unmatched BEGIN lines cost one pass. */
+function maskPrivateKeys(text: string): string {
+  if (!text.includes('PRIVATE KEY')) return text;
+  let out = '';
+  let from = 0;
+  PEM_BEGIN.lastIndex = 0;
+  for (let m = PEM_BEGIN.exec(text); m; m = PEM_BEGIN.exec(text)) {
+    if (m.index < from) continue;
+    const end = text.indexOf('-----END ', m.index + m[0].length);
+    const close = end < 0 ? -1 : text.indexOf('-----', end + 9);
+    const stop = close < 0 ? text.length : close + 5; // an unterminated block is masked to the end
+    out += `${text.slice(from, m.index)}${secretMark(text.slice(m.index, stop))}`;
+    from = stop;
+    PEM_BEGIN.lastIndex = stop;
+  }
+  return out + text.slice(from);
+}
+
+/** Mask every secret the detector recognises inside a text (a URL, a command line, a log line, JSON). */
+export function maskSecretsInText(text: string): string {
+  if (text.length > MAX_SCAN_CHARS)
+    return `[not shown: ${text.length} characters, too long to check for secrets]`;
+  let out = maskPrivateKeys(text);
+  out = out.replace(URL_USERINFO, maskUserinfo);
+  out = out.replace(TOKEN, (token) => secretMark(token));
+  out = out.replace(BEARER, (whole, prefix: string, credential: string) =>
+    /[0-9+/=._~-]/.test(credential) ? `${prefix}${secretMark(credential)}` : whole,
+  );
+  out = maskAfterNames(out, FLAG, () => 'word');
+  out = maskAfterNames(out, ASSIGNMENT, () => 'word');
+  out = maskAfterNames(out, PAIR, (m) => (m.groups!.quote ? 'quoted' : 'line'));
+  if (MYSQL.test(out))
+    out = out.replace(GLUED_P, (_m, flag: string, value: string) => flag + secretMark(value));
+  return out;
+}
+
+/**
+ * An argv (a command line as a list): besides what each element holds, `--password` `x` as two
+ * elements masks the second, and mysql's glued `-pSecret` is masked where mysql/mariadb is named.
+ */
+export function maskArgv(argv: readonly string[]): string[] {
+  const mysql = argv.some((a) => MYSQL.test(a));
+  return argv.map((arg, i) => {
+    const before = argv[i - 1];
+    if (
+      before !== undefined &&
+      /^--?[A-Za-z][\w.-]{0,63}$/.test(before) &&
+      isSecretName(before) &&
+      !MARK.test(arg)
+    )
+      return secretMark(arg);
+    if (mysql && /^-p./.test(arg) && !arg.startsWith('-p[secret: ')) return `-p${secretMark(arg.slice(2))}`;
+    return maskSecretsInText(arg);
+  });
+}
+
+/** True when a whole value is already a mask (so it is not masked twice). */
+export function isSecretMark(value: string): boolean {
+  return MARK.test(value);
+}
