@@ -67,7 +67,11 @@ describe('out-of-band approvals', () => {
     const after = await gw.auditRecords();
     const runs = after.filter((r) => r.event === 'tool.outcome' && r.tool === 'test_thing_wipe');
     expect(runs).toHaveLength(1);
-    expect(after.at(-1)).toMatchObject({ event: 'tool.decision', decision: 'replayed', approval_id: pending.id });
+    expect(after.at(-1)).toMatchObject({
+      event: 'tool.decision',
+      decision: 'replayed',
+      approval_id: pending.id,
+    });
   });
 
   it('a denial reaches the waiting call with the reason', async () => {
