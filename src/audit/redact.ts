@@ -1,4 +1,11 @@
-import { isSecretMark, isSecretName, maskArgv, maskSecretsInText, secretMark } from './secrets.ts';
+import {
+  isSecretMark,
+  isSecretName,
+  maskArgv,
+  maskKeyLine,
+  maskSecretsInText,
+  secretMark,
+} from './secrets.ts';
 
 /**
  * The one redaction path. Every copy of caller data or tool output that leaves
@@ -40,39 +47,57 @@ function cutString(text: string): string {
     : text;
 }
 
-function walk(value: unknown, options: RedactOptions, depth: number): unknown {
+/** Walk state: whether the previous string left a private key block open (a key split over lines). */
+interface WalkState {
+  inKey: boolean;
+}
+
+/** A string already masked on its own, made aware of a private key that runs across strings. */
+function keyAware(original: string, masked: string, state: WalkState): string {
+  if (!state.inKey && !original.includes('PRIVATE KEY')) return masked;
+  const line = maskKeyLine(original, state.inKey);
+  state.inKey = line.open;
+  return line.text;
+}
+
+function walk(value: unknown, options: RedactOptions, depth: number, state: WalkState): unknown {
   const cut = options.cut === true;
   if (typeof value === 'string') {
     // Masked before the cut, so a secret the cut would split is still masked whole.
-    const masked = maskSecretsInText(value);
+    const masked = keyAware(value, maskSecretsInText(value), state);
     return cut ? cutString(masked) : masked;
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= (cut ? AUDIT_MAX_DEPTH : MAX_DEPTH)) return `[cut: nested deeper than ${depth} levels]`;
   if (Array.isArray(value)) {
     const shown = cut ? value.slice(0, AUDIT_MAX_ITEMS) : value;
-    const items = shown.every((v) => typeof v === 'string')
-      ? maskArgv(shown as string[]).map((s) => (cut ? cutString(s) : s))
-      : shown.map((v) => walk(v, options, depth + 1));
+    let items: unknown[];
+    if (shown.every((v) => typeof v === 'string')) {
+      const masked = maskArgv(shown as string[]);
+      items = (shown as string[]).map((original, i) => {
+        const text = keyAware(original, masked[i]!, state);
+        return cut ? cutString(text) : text;
+      });
+    } else items = shown.map((v) => walk(v, options, depth + 1, state));
     if (value.length > shown.length) items.push(`…[cut: ${value.length - shown.length} more items]`);
     return items;
   }
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     const secret = isSecretName(key) || (depth === 0 && options.sensitive?.includes(key) === true);
-    out[key] = secret ? walk(maskAll(child, depth + 1), options, depth + 1) : walk(child, options, depth + 1);
+    out[key] = walk(secret ? maskAll(child, depth + 1) : child, options, depth + 1, state);
   }
   return out;
 }
 
 /** Any value with every secret the detector recognises masked (see RedactOptions for the audit cut). */
 export function redactValue(value: unknown, options: RedactOptions = {}): unknown {
-  return walk(value, options, 0);
+  return walk(value, options, 0, { inKey: false });
 }
 
 /** The audit copy of tool arguments: secrets masked, long strings and lists cut (marked as cut). */
 export function redactArgs(value: unknown, sensitive: readonly string[] = []): unknown {
-  return walk(value, { sensitive, cut: true }, 0);
+  return walk(value, { sensitive, cut: true }, 0, { inKey: false });
 }
 
 /** The copy of tool arguments a person sees before approving or confirming: secrets masked, nothing cut. */
@@ -80,12 +105,12 @@ export function redactForHuman(
   args: Record<string, unknown>,
   sensitive: readonly string[] = [],
 ): Record<string, unknown> {
-  return walk(args, { sensitive }, 0) as Record<string, unknown>;
+  return walk(args, { sensitive }, 0, { inKey: false }) as Record<string, unknown>;
 }
 
 /** A tool result for a caller who may not read secrets. */
 export function redactOutput<T>(output: T): T {
-  return walk(output, {}, 0) as T;
+  return walk(output, {}, 0, { inKey: false }) as T;
 }
 
 const MIN_SCRUBBED = 4;

@@ -251,6 +251,33 @@ function maskPrivateKeys(text: string): string {
   return out + text.slice(from);
 }
 
+/** Does the text end inside a private key block (BEGIN with no END after it)? */
+function endsInsideKey(text: string): boolean {
+  if (!text.includes('PRIVATE KEY')) return false;
+  let last = -1;
+  PEM_BEGIN.lastIndex = 0;
+  for (let m = PEM_BEGIN.exec(text); m; m = PEM_BEGIN.exec(text)) last = PEM_BEGIN.lastIndex;
+  return last >= 0 && text.indexOf('-----END ', last) < 0;
+}
+
+/**
+ * One line of many (a file's lines, a log's lines): a private key split across lines is masked
+ * line by line from its BEGIN to its END. `open` says the previous line left a key block open.
+ */
+export function maskKeyLine(text: string, open: boolean): { text: string; open: boolean } {
+  let done = '';
+  let rest = text;
+  if (open) {
+    const end = text.indexOf('-----END ');
+    if (end < 0) return { text: text === '' ? text : secretMark(text), open: true };
+    const close = text.indexOf('-----', end + 9);
+    const stop = close < 0 ? text.length : close + 5;
+    done = secretMark(text.slice(0, stop));
+    rest = text.slice(stop);
+  }
+  return { text: done + maskSecretsInText(rest), open: endsInsideKey(rest) };
+}
+
 /** Mask every secret the detector recognises inside a text (a URL, a command line, a log line, JSON). */
 export function maskSecretsInText(text: string): string {
   if (text.length > MAX_SCAN_CHARS)

@@ -182,6 +182,37 @@ describe('the copies', () => {
     );
   });
 
+  it('a private key split over lines (a file read line by line) is masked from BEGIN to END', () => {
+    const lines = [
+      'before',
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEsecret',
+      'QABsecret',
+      '-----END PRIVATE KEY-----',
+      'after',
+    ];
+    expect(redactOutput({ lines })).toEqual({
+      lines: [
+        'before',
+        '[secret: 27 chars]',
+        '[secret: 10 chars]',
+        '[secret: 9 chars]',
+        '[secret: 25 chars]',
+        'after',
+      ],
+    });
+    const rows = redactOutput(lines.map((text, line) => ({ line, text })));
+    expect(JSON.stringify(rows)).not.toContain('secret"');
+    expect(rows.map((r) => r.text)).toEqual([
+      'before',
+      expect.any(String),
+      '[secret: 10 chars]',
+      '[secret: 9 chars]',
+      expect.any(String),
+      'after',
+    ]);
+  });
+
   it('outputs: env lists, labels and command lines', () => {
     const out = redactOutput({
       env: ['DB_PW=x', 'DATABASE_URL=postgres://u:pw@db/app', 'TZ=UTC'],
