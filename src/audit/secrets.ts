@@ -17,8 +17,8 @@ export function secretMark(value: string): string {
 }
 
 const MARK = /^\[secret: \d+ chars\]$/;
-/** Text longer than this is not scanned: it is replaced whole (fail closed). */
-export const MAX_SCAN_CHARS = 16 * 1024 * 1024;
+/** Text longer than this is not scanned: it is replaced whole (fail closed). Tool outputs are capped below it. */
+export const MAX_SCAN_CHARS = 8 * 1024 * 1024;
 
 // ── names ──────────────────────────────────────────────────────────────────
 
@@ -93,8 +93,25 @@ function nameParts(name: string): string[] {
     .filter(Boolean);
 }
 
+/** Every secret name contains one of these; anything else is answered without splitting the name. */
+const MAYBE_SECRET = /pass|pw|secret|token|key|auth|cred|cookie|dsn|salt/i;
+const judged = new Map<string, boolean>();
+const JUDGED_MAX = 1024;
+
 /** Does a key, variable or option name say its value is a secret? (`DB_PW`, `apiKey`, `--password`, `N8N_ENCRYPTION_KEY`) */
 export function isSecretName(name: string): boolean {
+  const short = name.length > 128 ? name.slice(0, 128) : name;
+  if (!MAYBE_SECRET.test(short)) return false;
+  let secret = judged.get(short);
+  if (secret === undefined) {
+    secret = judgeName(short);
+    if (judged.size >= JUDGED_MAX) judged.clear(); // names repeat (env lists, log lines): a small cache
+    judged.set(short, secret);
+  }
+  return secret;
+}
+
+function judgeName(name: string): boolean {
   const parts = nameParts(name);
   const last = parts[parts.length - 1];
   if (last === undefined || NOT_THE_VALUE.has(last)) return false;
@@ -139,21 +156,64 @@ function tokenLike(user: string): boolean {
 /**
  * `scheme://userinfo@` — the userinfo runs to the last `@` before the path, so a password that
  * itself starts with or holds `@` is masked whole, and a token used as the user name is masked too.
+ * Anchored on the literal `://`; the scheme before it is checked by hand (a lookbehind tried at
+ * every position costs a hundred times more on plain text).
  */
-const URL_USERINFO = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s/?#"'\\<>]*)@/g;
+const AUTHORITY = /:\/\/([^\s/?#"'\\<>]*)@/g;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+const MAX_SCHEME = 32;
 
-function maskUserinfo(_m: string, scheme: string, userinfo: string): string {
+function hasScheme(text: string, colon: number): boolean {
+  let start = colon;
+  while (start > 0 && colon - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]!)) start--;
+  if (start === colon || !/[A-Za-z]/.test(text[start]!)) return false;
+  return start === 0 || !SCHEME_CHAR.test(text[start - 1]!);
+}
+
+/** The userinfo with its secrets masked, or undefined when it holds none (a plain user name). */
+function maskUserinfo(userinfo: string): string | undefined {
   const colon = userinfo.indexOf(':');
   const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
   const password = colon < 0 ? '' : userinfo.slice(colon + 1);
-  const shownUser = tokenLike(user) ? secretMark(user) : user;
-  if (colon < 0) return `${scheme}${shownUser}@`;
-  return `${scheme}${shownUser}:${password && !MARK.test(password) ? secretMark(password) : password}@`;
+  const secretUser = user.length >= 14 && tokenLike(user); // no credential format is shorter
+  const secretPassword = password !== '' && !MARK.test(password);
+  if (!secretUser && !secretPassword) return undefined;
+  const shownUser = secretUser ? secretMark(user) : user;
+  return colon < 0 ? shownUser : `${shownUser}:${secretPassword ? secretMark(password) : password}`;
 }
 
-/** A run that ends a bare value: whitespace, a quote or a backslash (so JSON escapes are never cut apart). */
-const BARE_END = /[\s"'\\]/;
-const LINE_END = /["'\\\r\n]/;
+function maskUrls(text: string): string {
+  if (!text.includes('://')) return text;
+  const parts: string[] = [];
+  let from = 0;
+  AUTHORITY.lastIndex = 0;
+  for (let m = AUTHORITY.exec(text); m; m = AUTHORITY.exec(text)) {
+    const masked = maskUserinfo(m[1]!);
+    if (masked === undefined || !hasScheme(text, m.index)) continue;
+    parts.push(text.slice(from, m.index + 3), masked, '@');
+    from = AUTHORITY.lastIndex;
+  }
+  return from === 0 ? text : parts.join('') + text.slice(from);
+}
+
+/** What ends a bare value: whitespace, a quote or a backslash (so JSON escapes are never cut apart). */
+function endsWord(code: number): boolean {
+  return (
+    code <= 32 ||
+    code === 34 ||
+    code === 39 ||
+    code === 92 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x2028 ||
+    code === 0x2029
+  );
+}
+
+/** What ends a value that runs to the end of its line: a line break, a quote or a backslash. */
+function endsLine(code: number): boolean {
+  return code === 10 || code === 13 || code === 34 || code === 39 || code === 92;
+}
 const MAX_QUOTED = 4096;
 
 /**
@@ -187,44 +247,133 @@ function valueAt(
     return undefined;
   }
   if (rest === 'quoted' || first === '{' || first === '[') return undefined;
-  const stop = rest === 'line' ? LINE_END : BARE_END;
+  const stops = rest === 'line' ? endsLine : endsWord;
   let end = start;
-  while (end < text.length && !stop.test(text[end]!)) end++;
+  while (end < text.length && !stops(text.charCodeAt(end))) end++;
   while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
   // A line already masked by a more precise rule (`Authorization: Bearer [secret: …]`) is left as it is.
   if (rest === 'line' && text.slice(start, end).includes('[secret: ')) return undefined;
   return end > start ? [start, end] : undefined;
 }
 
-/**
- * Mask the values after every secret name `prefix` finds. A name that is not a secret is skipped
- * right after its prefix, so a secret assignment inside its value (`Environment=DB_PW=x`) is still seen.
- */
-function maskAfterNames(
-  text: string,
-  prefix: RegExp,
-  rest: (m: RegExpExecArray) => 'word' | 'line' | 'quoted',
-) {
-  let out = '';
-  let from = 0;
-  prefix.lastIndex = 0;
-  for (let m = prefix.exec(text); m; m = prefix.exec(text)) {
-    if (!isSecretName(m.groups!.name!)) continue;
-    const span = valueAt(text, prefix.lastIndex, rest(m));
-    if (!span) continue;
-    out += `${text.slice(from, span[0])}${secretMark(text.slice(span[0], span[1]))}`;
-    from = span[1];
-    prefix.lastIndex = span[1];
+type ValueKind = 'word' | 'line' | 'quoted';
+
+/** Collects the pieces of a masked text; joined once at the end (no quadratic string building). */
+class Masked {
+  private readonly parts: string[] = [];
+  private from = 0;
+  private readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
-  return from === 0 ? text : out + text.slice(from);
+  mask(start: number, end: number): void {
+    this.parts.push(this.text.slice(this.from, start), secretMark(this.text.slice(start, end)));
+    this.from = end;
+  }
+  done(): string {
+    return this.from === 0 ? this.text : this.parts.join('') + this.text.slice(this.from);
+  }
 }
 
 /** `--password=x`, `--token x`, `-api-key x` */
-const FLAG = /(?<![\w-])--?(?<name>[A-Za-z][\w.-]{0,63})(?:=|[ \t]+)/g;
-/** `PASSWORD=x`, `Environment=DB_PW=x` */
-const ASSIGNMENT = /(?<![\w.-])(?<name>[A-Za-z_][\w.-]{0,63})=/g;
-/** `"password":"x"` (JSON: only a string value), `password: x y` (YAML, headers, text: to the end of the line) */
-const PAIR = /(?<![\w.[-])(?<quote>\\?"|'|)(?<name>[A-Za-z_][\w.-]{0,63})\k<quote>[ \t]*:[ \t]*/g;
+const FLAG = /(?<![\w-])--?([A-Za-z][\w.-]{0,63})(?:=|[ \t]+)/g;
+
+/** The values after `--flag` names that are secrets; a flag that is not is skipped right after its name. */
+function maskFlags(text: string): string {
+  if (!text.includes('-')) return text;
+  const out = new Masked(text);
+  FLAG.lastIndex = 0;
+  for (let m = FLAG.exec(text); m; m = FLAG.exec(text)) {
+    if (!isSecretName(m[1]!)) continue;
+    const span = valueAt(text, FLAG.lastIndex, 'word');
+    if (!span) continue;
+    out.mask(span[0], span[1]);
+    FLAG.lastIndex = span[1];
+  }
+  return out.done();
+}
+
+const MAX_NAME = 64;
+
+/** [A-Za-z_] */
+function isNameStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/** [\w.-] */
+function isNameChar(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57) || code === 46 || code === 45;
+}
+
+/** The start of the name that ends at `end` (a run of [\w.-], at most 64, starting with a letter or _), or -1. */
+function nameStart(text: string, end: number): number {
+  let start = end;
+  while (start > 0 && end - start <= MAX_NAME && isNameChar(text.charCodeAt(start - 1))) start--;
+  if (start === end || end - start > MAX_NAME || !isNameStart(text.charCodeAt(start))) return -1;
+  return start;
+}
+
+interface NamedAt {
+  name: [number, number];
+  kind: ValueKind;
+}
+
+/** `NAME=` ending at the equals sign. */
+function assignmentAt(text: string, at: number): NamedAt | undefined {
+  const start = nameStart(text, at);
+  return start < 0 ? undefined : { name: [start, at], kind: 'word' };
+}
+
+/** `name:`, `"name" :`, `'name':` or `\"name\":` ending at the colon; a quoted name takes a quoted value only. */
+function pairAt(text: string, at: number): NamedAt | undefined {
+  let end = at;
+  while (end > 0 && at - end < 8 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  let quote = '';
+  if (text[end - 1] === '"' || text[end - 1] === "'") {
+    quote = text[end - 1]!;
+    if (quote === '"' && text[end - 2] === '\\') quote = '\\"';
+  }
+  const nameEnd = end - quote.length;
+  const start = nameStart(text, nameEnd);
+  if (start < 0) return undefined;
+  const open = start - quote.length;
+  if (quote && (open < 0 || text.slice(open, start) !== quote)) return undefined;
+  if (open > 0 && /[\w.[-]/.test(text[open - 1]!)) return undefined;
+  return { name: [start, nameEnd], kind: quote ? 'quoted' : 'line' };
+}
+
+/**
+ * `NAME=value` (`Environment=DB_PW=x` too) and `name: value` / `"name": "value"`: anchored on each
+ * `=` or `:` (found with indexOf), the name read backwards at most 64 characters, so the scan stays
+ * linear and costs nothing where there is no such sign.
+ */
+function maskNamedValues(text: string, sign: '=' | ':'): string {
+  let at = text.indexOf(sign);
+  if (at < 0) return text;
+  const out = new Masked(text);
+  while (at >= 0) {
+    let next = at + 1;
+    const found = sign === '=' ? assignmentAt(text, at) : pairAt(text, at);
+    if (found && isSecretName(text.slice(found.name[0], found.name[1]))) {
+      let start = at + 1;
+      while (
+        sign === ':' &&
+        start < text.length &&
+        start - at < 9 &&
+        (text[start] === ' ' || text[start] === '\t')
+      )
+        start++;
+      const span = valueAt(text, start, found.kind);
+      if (span) {
+        out.mask(span[0], span[1]);
+        next = span[1];
+      }
+    }
+    at = text.indexOf(sign, next);
+  }
+  return out.done();
+}
+
 /** `Bearer x`, `Basic x` (a credential has a digit or a symbol, so prose such as "basic configuration" stays) */
 const BEARER = /(?<![\w-])((?:bearer|basic|digest)[ \t]+)(?!\[secret: )([A-Za-z0-9._~+/=-]{8,})/gi;
 /** mysql's `-pSecret` (password glued to the option), only where a mysql/mariadb program is named */
@@ -283,14 +432,14 @@ export function maskSecretsInText(text: string): string {
   if (text.length > MAX_SCAN_CHARS)
     return `[not shown: ${text.length} characters, too long to check for secrets]`;
   let out = maskPrivateKeys(text);
-  out = out.replace(URL_USERINFO, maskUserinfo);
+  out = maskUrls(out);
   out = out.replace(TOKEN, (token) => secretMark(token));
   out = out.replace(BEARER, (whole, prefix: string, credential: string) =>
     /[0-9+/=._~-]/.test(credential) ? `${prefix}${secretMark(credential)}` : whole,
   );
-  out = maskAfterNames(out, FLAG, () => 'word');
-  out = maskAfterNames(out, ASSIGNMENT, () => 'word');
-  out = maskAfterNames(out, PAIR, (m) => (m.groups!.quote ? 'quoted' : 'line'));
+  out = maskFlags(out);
+  out = maskNamedValues(out, '=');
+  out = maskNamedValues(out, ':');
   if (MYSQL.test(out))
     out = out.replace(GLUED_P, (_m, flag: string, value: string) => flag + secretMark(value));
   return out;

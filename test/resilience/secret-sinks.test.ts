@@ -181,7 +181,7 @@ describe('secrets never leave through a side door', () => {
       args: { host: 'web1', command: 'login_check', parameters: { password: named.values.password } },
     });
     const errors: string[] = [];
-    await boundedAll(calls, 8, async ({ tool, args }) => {
+    await boundedAll(calls, 16, async ({ tool, args }) => {
       const result = await admin.callTool({ name: tool, arguments: args }).catch((e: Error) => ({
         isError: true,
         content: [{ type: 'text', text: e.message }],
