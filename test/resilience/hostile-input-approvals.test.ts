@@ -89,7 +89,7 @@ describe('hostile input never reaches an approver', () => {
         missing.push(`${tool.def.name}: ${textOf(result).slice(0, 300)} (add valid arguments to VALID)`);
     }
     expect(missing).toEqual([]);
-  });
+  }, 120_000);
 
   it('option-like values in every name argument of every high/critical tool create no approval', async () => {
     const cases: { tool: string; slot: string[]; args: Record<string, unknown> }[] = [];
@@ -114,7 +114,7 @@ describe('hostile input never reaches an approver', () => {
     });
     expect(reached).toEqual([]);
     expect(approvalRows()).toBe(before);
-  });
+  }, 300_000);
 
   it('every tool refuses an argument name it does not take, naming it and the closest one', async () => {
     const wrong: string[] = [];
@@ -137,7 +137,7 @@ describe('hostile input never reaches an approver', () => {
       }),
     );
     expect(forse).toContain('unknown argument "forse" (did you mean "force"?)');
-  });
+  }, 120_000);
 
   it('the reserved approval_id still works beside a strict input', async () => {
     const text = textOf(
