@@ -10,123 +10,14 @@
  * backslash, and nothing between a quote and a backslash is cut apart, so
  * masking JSON text keeps it valid JSON.
  */
+import { maskFlags, maskNamedValues } from './secret-assignments.ts';
+import { isSecretMark, secretMark } from './secret-mark.ts';
+import { isSecretName } from './secret-names.ts';
 
-/** What a masked value turns into: visibly a secret, with its length, never silently dropped. */
-export function secretMark(value: string): string {
-  return `[secret: ${value.length} chars]`;
-}
+export { isSecretMark, isSecretName, secretMark };
 
-const MARK = /^\[secret: \d+ chars\]$/;
 /** Text longer than this is not scanned: it is replaced whole (fail closed). Tool outputs are capped below it. */
 export const MAX_SCAN_CHARS = 8 * 1024 * 1024;
-
-// ── names ──────────────────────────────────────────────────────────────────
-
-/** Name parts that make a value a secret wherever they appear in the name. */
-const SECRET_PARTS = new Set([
-  'password',
-  'passwd',
-  'passphrase',
-  'pwd',
-  'pw',
-  'pass',
-  'secret',
-  'secrets',
-  'token',
-  'apikey',
-  'authkey',
-  'privatekey',
-  'secretkey',
-  'accesskey',
-  'credential',
-  'credentials',
-  'authorization',
-  'cookie',
-  'dsn',
-  'salt',
-]);
-/** A last part that names something about the secret, not the secret itself (DB_PASSWORD_FILE, token_id). */
-const NOT_THE_VALUE = new Set([
-  'file',
-  'path',
-  'dir',
-  'id',
-  'ids',
-  'name',
-  'names',
-  'user',
-  'username',
-  'length',
-  'len',
-  'min',
-  'max',
-  'policy',
-  'hint',
-  'enabled',
-  'disabled',
-  'required',
-  'count',
-  'expiry',
-  'expires',
-  'ttl',
-  'type',
-  'mode',
-  'days',
-  'url',
-  'uri',
-  'endpoint',
-  'host',
-  'port',
-  'stdin',
-  'set',
-  'source',
-]);
-/** `…_KEY` is a secret (N8N_ENCRYPTION_KEY, MEILI_MASTER_KEY, api_key) unless it is one of these. */
-const PUBLIC_KEY_KINDS = new Set(['public', 'host', 'sort', 'primary', 'foreign', 'partition', 'cache']);
-
-function nameParts(name: string): string[] {
-  return name
-    .slice(0, 128)
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-}
-
-/** Every secret name contains one of these; anything else is answered without splitting the name. */
-const MAYBE_SECRET = /pass|pw|secret|token|key|auth|cred|cookie|dsn|salt/i;
-const judged = new Map<string, boolean>();
-const JUDGED_MAX = 1024;
-
-/** Does a key, variable or option name say its value is a secret? (`DB_PW`, `apiKey`, `--password`, `N8N_ENCRYPTION_KEY`) */
-export function isSecretName(name: string): boolean {
-  const short = name.length > 128 ? name.slice(0, 128) : name;
-  if (!MAYBE_SECRET.test(short)) return false;
-  let secret = judged.get(short);
-  if (secret === undefined) {
-    secret = judgeName(short);
-    if (judged.size >= JUDGED_MAX) judged.clear(); // names repeat (env lists, log lines): a small cache
-    judged.set(short, secret);
-  }
-  return secret;
-}
-
-function judgeName(name: string): boolean {
-  const parts = nameParts(name);
-  const last = parts[parts.length - 1];
-  if (last === undefined || NOT_THE_VALUE.has(last)) return false;
-  if (parts.length === 1 && last === 'pwd') return false; // the shell's working directory, not a password
-  if (parts.some((p) => SECRET_PARTS.has(p))) return true;
-  for (let i = 0; i + 1 < parts.length; i++) {
-    // "api key", "private key", "auth key": the parts written apart
-    if (SECRET_PARTS.has(`${parts[i]}${parts[i + 1]}`)) return true;
-  }
-  if (last === 'auth') return true;
-  if (last === 'key') return parts.length === 1 || !PUBLIC_KEY_KINDS.has(parts[parts.length - 2]!);
-  return false;
-}
-
-// ── values ─────────────────────────────────────────────────────────────────
 
 /** Well-known credential formats; each starts after a character that cannot be part of it. */
 const TOKEN_SOURCES = [
@@ -176,7 +67,7 @@ function maskUserinfo(userinfo: string): string | undefined {
   const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
   const password = colon < 0 ? '' : userinfo.slice(colon + 1);
   const secretUser = user.length >= 14 && tokenLike(user); // no credential format is shorter
-  const secretPassword = password !== '' && !MARK.test(password);
+  const secretPassword = password !== '' && !isSecretMark(password);
   if (!secretUser && !secretPassword) return undefined;
   const shownUser = secretUser ? secretMark(user) : user;
   return colon < 0 ? shownUser : `${shownUser}:${secretPassword ? secretMark(password) : password}`;
@@ -194,184 +85,6 @@ function maskUrls(text: string): string {
     from = AUTHORITY.lastIndex;
   }
   return from === 0 ? text : parts.join('') + text.slice(from);
-}
-
-/** What ends a bare value: whitespace, a quote or a backslash (so JSON escapes are never cut apart). */
-function endsWord(code: number): boolean {
-  return (
-    code <= 32 ||
-    code === 34 ||
-    code === 39 ||
-    code === 92 ||
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x2028 ||
-    code === 0x2029
-  );
-}
-
-/** What ends a value that runs to the end of its line: a line break, a quote or a backslash. */
-function endsLine(code: number): boolean {
-  return code === 10 || code === 13 || code === 34 || code === 39 || code === 92;
-}
-const MAX_QUOTED = 4096;
-
-/**
- * Where the value that starts at `start` ends, and the part of it to mask. A quoted value keeps its
- * quotes (so JSON stays JSON); an already masked value, an object, an array or nothing is left alone.
- */
-function valueAt(
-  text: string,
-  start: number,
-  rest: 'word' | 'line' | 'quoted',
-): [number, number] | undefined {
-  const first = text[start];
-  if (first === undefined || text.startsWith('[secret: ', start)) return undefined;
-  if (first === '"' || first === "'") {
-    for (let i = start + 1; i < text.length && i <= start + MAX_QUOTED; i++) {
-      const c = text[i];
-      if (c === '\\') i++;
-      else if (c === first) return i > start + 1 ? [start + 1, i] : undefined;
-      else if (c === '\n') return undefined;
-    }
-    return undefined;
-  }
-  if (first === '\\' && text[start + 1] === '"') {
-    // A quoted value inside JSON text (`--password=\"a b\"` in a log line): walk the escapes in pairs.
-    for (let i = start + 2; i < text.length && i <= start + MAX_QUOTED; i++) {
-      if (text[i] === '"') return undefined; // the JSON string itself ended
-      if (text[i] !== '\\') continue;
-      if (text[i + 1] === '"') return i > start + 2 ? [start + 2, i] : undefined;
-      i++;
-    }
-    return undefined;
-  }
-  if (rest === 'quoted' || first === '{' || first === '[') return undefined;
-  const stops = rest === 'line' ? endsLine : endsWord;
-  let end = start;
-  while (end < text.length && !stops(text.charCodeAt(end))) end++;
-  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
-  // A line already masked by a more precise rule (`Authorization: Bearer [secret: …]`) is left as it is.
-  if (rest === 'line' && text.slice(start, end).includes('[secret: ')) return undefined;
-  return end > start ? [start, end] : undefined;
-}
-
-type ValueKind = 'word' | 'line' | 'quoted';
-
-/** Collects the pieces of a masked text; joined once at the end (no quadratic string building). */
-class Masked {
-  private readonly parts: string[] = [];
-  private from = 0;
-  private readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-  mask(start: number, end: number): void {
-    this.parts.push(this.text.slice(this.from, start), secretMark(this.text.slice(start, end)));
-    this.from = end;
-  }
-  done(): string {
-    return this.from === 0 ? this.text : this.parts.join('') + this.text.slice(this.from);
-  }
-}
-
-/** `--password=x`, `--token x`, `-api-key x` */
-const FLAG = /(?<![\w-])--?([A-Za-z][\w.-]{0,63})(?:=|[ \t]+)/g;
-
-/** The values after `--flag` names that are secrets; a flag that is not is skipped right after its name. */
-function maskFlags(text: string): string {
-  if (!text.includes('-')) return text;
-  const out = new Masked(text);
-  FLAG.lastIndex = 0;
-  for (let m = FLAG.exec(text); m; m = FLAG.exec(text)) {
-    if (!isSecretName(m[1]!)) continue;
-    const span = valueAt(text, FLAG.lastIndex, 'word');
-    if (!span) continue;
-    out.mask(span[0], span[1]);
-    FLAG.lastIndex = span[1];
-  }
-  return out.done();
-}
-
-const MAX_NAME = 64;
-
-/** [A-Za-z_] */
-function isNameStart(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
-}
-
-/** [\w.-] */
-function isNameChar(code: number): boolean {
-  return isNameStart(code) || (code >= 48 && code <= 57) || code === 46 || code === 45;
-}
-
-/** The start of the name that ends at `end` (a run of [\w.-], at most 64, starting with a letter or _), or -1. */
-function nameStart(text: string, end: number): number {
-  let start = end;
-  while (start > 0 && end - start <= MAX_NAME && isNameChar(text.charCodeAt(start - 1))) start--;
-  if (start === end || end - start > MAX_NAME || !isNameStart(text.charCodeAt(start))) return -1;
-  return start;
-}
-
-interface NamedAt {
-  name: [number, number];
-  kind: ValueKind;
-}
-
-/** `NAME=` ending at the equals sign. */
-function assignmentAt(text: string, at: number): NamedAt | undefined {
-  const start = nameStart(text, at);
-  return start < 0 ? undefined : { name: [start, at], kind: 'word' };
-}
-
-/** `name:`, `"name" :`, `'name':` or `\"name\":` ending at the colon; a quoted name takes a quoted value only. */
-function pairAt(text: string, at: number): NamedAt | undefined {
-  let end = at;
-  while (end > 0 && at - end < 8 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
-  let quote = '';
-  if (text[end - 1] === '"' || text[end - 1] === "'") {
-    quote = text[end - 1]!;
-    if (quote === '"' && text[end - 2] === '\\') quote = '\\"';
-  }
-  const nameEnd = end - quote.length;
-  const start = nameStart(text, nameEnd);
-  if (start < 0) return undefined;
-  const open = start - quote.length;
-  if (quote && (open < 0 || text.slice(open, start) !== quote)) return undefined;
-  if (open > 0 && /[\w.[-]/.test(text[open - 1]!)) return undefined;
-  return { name: [start, nameEnd], kind: quote ? 'quoted' : 'line' };
-}
-
-/**
- * `NAME=value` (`Environment=DB_PW=x` too) and `name: value` / `"name": "value"`: anchored on each
- * `=` or `:` (found with indexOf), the name read backwards at most 64 characters, so the scan stays
- * linear and costs nothing where there is no such sign.
- */
-function maskNamedValues(text: string, sign: '=' | ':'): string {
-  let at = text.indexOf(sign);
-  if (at < 0) return text;
-  const out = new Masked(text);
-  while (at >= 0) {
-    let next = at + 1;
-    const found = sign === '=' ? assignmentAt(text, at) : pairAt(text, at);
-    if (found && isSecretName(text.slice(found.name[0], found.name[1]))) {
-      let start = at + 1;
-      while (
-        sign === ':' &&
-        start < text.length &&
-        start - at < 9 &&
-        (text[start] === ' ' || text[start] === '\t')
-      )
-        start++;
-      const span = valueAt(text, start, found.kind);
-      if (span) {
-        out.mask(span[0], span[1]);
-        next = span[1];
-      }
-    }
-    at = text.indexOf(sign, next);
-  }
-  return out.done();
 }
 
 /** `Bearer x`, `Basic x` (a credential has a digit or a symbol, so prose such as "basic configuration" stays) */
@@ -457,15 +170,10 @@ export function maskArgv(argv: readonly string[]): string[] {
       before !== undefined &&
       /^--?[A-Za-z][\w.-]{0,63}$/.test(before) &&
       isSecretName(before) &&
-      !MARK.test(arg)
+      !isSecretMark(arg)
     )
       return secretMark(arg);
     if (mysql && /^-p./.test(arg) && !arg.startsWith('-p[secret: ')) return `-p${secretMark(arg.slice(2))}`;
     return maskSecretsInText(arg);
   });
-}
-
-/** True when a whole value is already a mask (so it is not masked twice). */
-export function isSecretMark(value: string): boolean {
-  return MARK.test(value);
 }

@@ -10,6 +10,7 @@ import type { ModuleRuntime } from '../modules/types.ts';
 import type { GateOutcome, RiskGate } from '../policy/gate.ts';
 import { cutText } from '../util/bounded.ts';
 import { oversizedArgument } from './arg-limits.ts';
+import { handlerContext } from './call-context.ts';
 import { abortError, callSignal, raceAbort } from './call-signal.ts';
 import {
   APPROVAL_ARG,
@@ -173,7 +174,16 @@ export class ToolCaller {
       );
     const scope = callSignal([request.signal, this.shutdown.signal], config.tools.timeout);
     const signal = scope.signal;
-    const ctx = this.contextFor(tool, request, runtime, callId, signal);
+    const ctx = handlerContext({
+      tool: def.name,
+      principal: request.principal,
+      channel: request.channel,
+      sessionId: request.sessionId,
+      log: this.deps.log,
+      runtime,
+      callId,
+      signal,
+    });
     try {
       // The module's own checks come before the risk rule: nobody is asked to approve a call that cannot run.
       try {
@@ -284,37 +294,6 @@ export class ToolCaller {
       .catch((e) => this.deps.log.error({ err: e }, 'audit write failed for a replay'));
     this.finish(String(base.tool), result.isError ? 'error' : 'ok', started);
     return result;
-  }
-
-  /**
-   * What validate and the handler are given. For a caller without secrets:read, what the call sends back
-   * on the way (progress lines, sampling prompts) is masked like its result.
-   */
-  private contextFor(
-    tool: RegisteredTool,
-    request: CallRequest,
-    runtime: ModuleRuntime,
-    callId: string,
-    signal: AbortSignal,
-  ): ToolContext {
-    const mask = !request.principal.permissions.has('secrets:read');
-    const ctx: ToolContext = {
-      principal: request.principal,
-      log: this.deps.log.child({ call_id: callId, tool: tool.def.name }),
-      signal,
-      callId,
-      sessionId: request.sessionId,
-      client: request.channel.info,
-      progress: (update) =>
-        request.channel.progress(
-          mask && update.message ? { ...update, message: scrubText(update.message) } : update,
-        ),
-      sample: (sampleRequest) =>
-        request.channel.sample(
-          mask ? { ...sampleRequest, prompt: scrubText(sampleRequest.prompt) } : sampleRequest,
-        ),
-    };
-    return Object.assign(ctx, runtime.context as object);
   }
 
   private async runHandler(
