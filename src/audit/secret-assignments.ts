@@ -165,7 +165,10 @@ export function maskNamedValues(text: string, sign: '=' | ':'): string {
   while (at >= 0) {
     let next = at + 1;
     const found = sign === '=' ? assignmentAt(text, at) : pairAt(text, at);
-    if (found && isSecretName(text.slice(found.name[0], found.name[1]))) {
+    // An unquoted `name:` is a pair only with a space after it (YAML, headers): `token:tok_ab12` (a
+    // principal id), `secret:read` (a permission) and `host:port` are not.
+    const spaced = text[at + 1] === ' ' || text[at + 1] === '\t';
+    if (found && (found.kind !== 'line' || spaced) && isSecretName(text.slice(found.name[0], found.name[1]))) {
       let start = at + 1;
       while (
         sign === ':' &&

@@ -74,6 +74,7 @@ describe('secrets inside text', () => {
     ['password: correct horse', 'password: [secret: 13 chars]'],
     ['Authorization: Bearer abc.def-123', 'Authorization: Bearer [secret: 11 chars]'],
     ['basic configuration', 'basic configuration'],
+    ['{"id":"token:tok_ab12cd34","need":"secrets:read"}', '{"id":"token:tok_ab12cd34","need":"secrets:read"}'],
     ['plain text with nothing', 'plain text with nothing'],
   ])('%s', (input, expected) => expect(maskSecretsInText(input)).toBe(expected));
 
