@@ -165,25 +165,43 @@ export function maskNamedValues(text: string, sign: '=' | ':'): string {
   while (at >= 0) {
     let next = at + 1;
     const found = sign === '=' ? assignmentAt(text, at) : pairAt(text, at);
-    // An unquoted `name:` is a pair only with a space after it (YAML, headers): `token:tok_ab12` (a
-    // principal id), `secret:read` (a permission) and `host:port` are not.
-    const spaced = text[at + 1] === ' ' || text[at + 1] === '\t';
-    if (found && (found.kind !== 'line' || spaced) && isSecretName(text.slice(found.name[0], found.name[1]))) {
-      let start = at + 1;
-      while (
-        sign === ':' &&
-        start < text.length &&
-        start - at < 9 &&
-        (text[start] === ' ' || text[start] === '\t')
-      )
-        start++;
-      const span = valueAt(text, start, found.kind);
-      if (span) {
-        out.mask(span[0], span[1]);
-        next = span[1];
-      }
+    const span =
+      found && isSecretName(text.slice(found.name[0], found.name[1])) && pairValue(text, at, sign, found);
+    if (span) {
+      out.mask(span[0], span[1]);
+      next = span[1];
     }
     at = text.indexOf(sign, next);
   }
   return out.done();
+}
+
+/** Only spaces, tabs and YAML's list dash between the start of its line (or of a JSON string) and `at`. */
+function startsLine(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && at - i < 16 && (text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '-')) i--;
+  if (i === 0) return true;
+  const before = text[i - 1];
+  return before === '\n' || before === '"' || (before === 'n' && text[i - 2] === '\\');
+}
+
+/** Looks like a credential rather than a word of prose: a digit or a symbol in it, at least 6 long. */
+function credentialLike(value: string): boolean {
+  return value.length >= 6 && /[^A-Za-z]/.test(value);
+}
+
+/**
+ * The span of the value after a secret name, or undefined. An unquoted `name:` is a pair only with a
+ * space after it (YAML, headers): `token:tok_ab12` (a principal id), `secret:read` (a permission) and
+ * `host:port` are not. At the start of a line it runs to the end of the line (`password: correct horse`);
+ * inside a sentence only a credential-like word counts ("the credentials: check your settings" stays).
+ */
+function pairValue(text: string, at: number, sign: '=' | ':', found: NamedAt): [number, number] | undefined {
+  if (sign === '=' || found.kind === 'quoted') return valueAt(text, at + 1, found.kind);
+  if (text[at + 1] !== ' ' && text[at + 1] !== '\t') return undefined;
+  let start = at + 1;
+  while (start < text.length && start - at < 9 && (text[start] === ' ' || text[start] === '\t')) start++;
+  if (startsLine(text, found.name[0])) return valueAt(text, start, 'line');
+  const span = valueAt(text, start, 'word');
+  return span && credentialLike(text.slice(span[0], span[1])) ? span : undefined;
 }

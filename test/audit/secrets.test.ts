@@ -74,7 +74,13 @@ describe('secrets inside text', () => {
     ['password: correct horse', 'password: [secret: 13 chars]'],
     ['Authorization: Bearer abc.def-123', 'Authorization: Bearer [secret: 11 chars]'],
     ['basic configuration', 'basic configuration'],
-    ['{"id":"token:tok_ab12cd34","need":"secrets:read"}', '{"id":"token:tok_ab12cd34","need":"secrets:read"}'],
+    ['refused the credentials: check the client id', 'refused the credentials: check the client id'],
+    ['login failed, password: hunter2 given', 'login failed, password: [secret: 7 chars] given'],
+    ['db:\n  password: correct horse\n  user: app', 'db:\n  password: [secret: 13 chars]\n  user: app'],
+    [
+      '{"id":"token:tok_ab12cd34","need":"secrets:read"}',
+      '{"id":"token:tok_ab12cd34","need":"secrets:read"}',
+    ],
     ['plain text with nothing', 'plain text with nothing'],
   ])('%s', (input, expected) => expect(maskSecretsInText(input)).toBe(expected));
 

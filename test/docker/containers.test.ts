@@ -85,7 +85,7 @@ describe('docker containers on a real engine', () => {
     const masked = (await viewer.callTool({
       name: 'docker_container_inspect',
       arguments: { container: `${prefix}-web` },
-    })) as { structuredContent: { env: string[] } };
+    })) as unknown as { structuredContent: { env: string[] } };
     expect(masked.structuredContent.env).toEqual(
       expect.arrayContaining([
         'DB_PASSWORD=[secret: 7 chars]',
