@@ -115,7 +115,12 @@ export class Approvals {
       if (record.state !== 'approved') throw finalStateError(record, tool.name);
       if (request.signal.aborted)
         throw new GatewayError('ERR_TIMEOUT', 'The call was cancelled; the approval stays unused.');
-      if (!this.store.consume(id)) throw finalStateError({ ...record, state: 'expired' }, tool.name);
+      if (!this.store.consume(id)) {
+        // Used by a racing call this instant (then it is running: say so), or expired just now.
+        const now = this.store.get(id)!;
+        if (now.state === 'used') return this.kept(now);
+        throw finalStateError({ ...now, state: 'expired' }, tool.name);
+      }
       const keepMs = this.deps.config.policy.approval_result_keep;
       this.results.begin(id, principal.id, keepMs);
       await this.appendAudit(record, 'approval.used', { call_id: request.callId }).catch((error: unknown) => {
