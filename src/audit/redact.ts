@@ -1,3 +1,4 @@
+import { MAX_KEPT_DEPTH, MAX_KEPT_ITEMS, MAX_KEPT_STRING } from '../util/bounded.ts';
 import {
   isSecretMark,
   isSecretName,
@@ -20,11 +21,13 @@ import {
  *   with the exact values the key rules hid removed as well.
  */
 
-const AUDIT_MAX_STRING = 2000;
-const AUDIT_MAX_ITEMS = 100;
-const AUDIT_MAX_DEPTH = 6;
 /** Deeper than this even a full copy stops (tool inputs and outputs are a few levels deep). */
 const MAX_DEPTH = 32;
+/**
+ * The audit copy masks only what it keeps plus this margin: a secret the cut would split (a URL, a
+ * key block) is still seen whole, and the work is bounded by what is kept, not by what was sent.
+ */
+const CUT_MARGIN = 16 * 1024;
 
 export interface RedactOptions {
   /** Top-level keys whose values are secrets whole (a tool's `sensitive` arguments). */
@@ -41,10 +44,15 @@ function maskAll(value: unknown, depth: number): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, depth + 1)]));
 }
 
-function cutString(text: string): string {
-  return text.length > AUDIT_MAX_STRING
-    ? `${text.slice(0, AUDIT_MAX_STRING)}…[cut: ${text.length} chars in all]`
-    : text;
+/** The audit cut (util/bounded.ts limits and wording), counting the characters the caller sent. */
+function cutMasked(masked: string, original: string): string {
+  return original.length > MAX_KEPT_STRING || masked.length > MAX_KEPT_STRING
+    ? `${masked.slice(0, MAX_KEPT_STRING)}…(cut: ${original.length} characters)`
+    : masked;
+}
+
+function kept(text: string): string {
+  return text.length > MAX_KEPT_STRING + CUT_MARGIN ? text.slice(0, MAX_KEPT_STRING + CUT_MARGIN) : text;
 }
 
 /** Walk state: whether the previous string left a private key block open (a key split over lines). */
@@ -64,26 +72,33 @@ function walk(value: unknown, options: RedactOptions, depth: number, state: Walk
   const cut = options.cut === true;
   if (typeof value === 'string') {
     // Masked before the cut, so a secret the cut would split is still masked whole.
-    const masked = keyAware(value, maskSecretsInText(value), state);
-    return cut ? cutString(masked) : masked;
+    const text = cut ? kept(value) : value;
+    const masked = keyAware(text, maskSecretsInText(text), state);
+    return cut ? cutMasked(masked, value) : masked;
   }
   if (value === null || typeof value !== 'object') return value;
-  if (depth >= (cut ? AUDIT_MAX_DEPTH : MAX_DEPTH)) return `[cut: nested deeper than ${depth} levels]`;
+  if (depth >= (cut ? MAX_KEPT_DEPTH : MAX_DEPTH)) return `[nested deeper than ${depth} levels]`;
   if (Array.isArray(value)) {
-    const shown = cut ? value.slice(0, AUDIT_MAX_ITEMS) : value;
+    const shown = cut ? value.slice(0, MAX_KEPT_ITEMS) : value;
     let items: unknown[];
     if (shown.every((v) => typeof v === 'string')) {
-      const masked = maskArgv(shown as string[]);
-      items = (shown as string[]).map((original, i) => {
-        const text = keyAware(original, masked[i]!, state);
-        return cut ? cutString(text) : text;
+      const texts = cut ? (shown as string[]).map(kept) : (shown as string[]);
+      const masked = maskArgv(texts);
+      items = texts.map((text, i) => {
+        const done = keyAware(text, masked[i]!, state);
+        return cut ? cutMasked(done, shown[i] as string) : done;
       });
     } else items = shown.map((v) => walk(v, options, depth + 1, state));
-    if (value.length > shown.length) items.push(`…[cut: ${value.length - shown.length} more items]`);
+    if (value.length > shown.length) items.push(`…(cut: ${value.length} items)`);
     return items;
   }
   const out: Record<string, unknown> = {};
+  let count = 0;
   for (const [key, child] of Object.entries(value)) {
+    if (cut && ++count > MAX_KEPT_ITEMS) {
+      out['…'] = `cut: ${Object.keys(value).length} keys`;
+      break;
+    }
     const secret = isSecretName(key) || (depth === 0 && options.sensitive?.includes(key) === true);
     out[key] = walk(secret ? maskAll(child, depth + 1) : child, options, depth + 1, state);
   }
@@ -95,7 +110,10 @@ export function redactValue(value: unknown, options: RedactOptions = {}): unknow
   return walk(value, options, 0, { inKey: false });
 }
 
-/** The audit copy of tool arguments: secrets masked, long strings and lists cut (marked as cut). */
+/**
+ * The audit copy of tool arguments: secrets masked, then cut like every kept record (util/bounded.ts:
+ * strings, lists and nesting, each cut saying so).
+ */
 export function redactArgs(value: unknown, sensitive: readonly string[] = []): unknown {
   return walk(value, { sensitive, cut: true }, 0, { inKey: false });
 }

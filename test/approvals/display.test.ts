@@ -60,7 +60,10 @@ describe('what an approver is shown', () => {
           approval_wait: '0s',
           notify: { webhooks: [`${hooks.url}/hook`], ntfy: `${hooks.url}/topic` },
         },
-        modules: { docker: { enabled: true, allowed_git_hosts: ['github.com'] } },
+        modules: {
+          docker: { enabled: true, allowed_git_hosts: ['github.com'] },
+          tailscale: { enabled: true, socket: '/nonexistent/tw-test-display/tailscaled.sock' },
+        },
       },
     });
     alice = await gw.token({ role: 'admin', name: 'alice' });
@@ -73,7 +76,7 @@ describe('what an approver is shown', () => {
   it('an argument past character 2,100 is shown everywhere in full, never cut', async () => {
     // The shape of the reported case: a grant for an outside account far down a long argument.
     const grant = '"grants":[{"src":["outsider@evil.example"],"dst":["*"],"ip":["*"]}]';
-    const name = `${'{"acls":[],"note":"'}${'x'.repeat(4000)}", ${grant}}`;
+    const name = `${'{"acls":[],"note":"'}${'x'.repeat(6000)}", ${grant}}`;
     const client = await gw.client(alice);
     const result = await client.callTool({ name: 'test_thing_wipe', arguments: { name } });
     expect(textOf(result)).toContain('ERR_APPROVAL_PENDING');
@@ -98,7 +101,7 @@ describe('what an approver is shown', () => {
     const created = (await gw.auditRecords()).find(
       (r) => r.event === 'approval.created' && r.approval_id === pending.id,
     )!;
-    expect(JSON.stringify(created.args)).toContain('[cut: ');
+    expect(JSON.stringify(created.args)).toContain('(cut: ');
   });
 
   it('the confirmation shows the same complete copy', async () => {
@@ -159,9 +162,10 @@ describe('what an approver is shown', () => {
   it('arguments too long for a person to read are refused, not approved blind', async () => {
     const client = await gw.client(alice);
     const rows = gw.gateway.approvals.store.list().length;
+    // A policy file may be up to 1,000,000 characters; one a person could not read is not put to them.
     const result = await client.callTool({
-      name: 'test_thing_wipe',
-      arguments: { name: 'z'.repeat(HUMAN_COPY_MAX_CHARS + 10) },
+      name: 'tailscale_policy_update',
+      arguments: { policy: `{"acls": [], "note": "${'z'.repeat(HUMAN_COPY_MAX_CHARS)}"}`, etag: '"abc"' },
     });
     expect(textOf(result)).toMatch(/^\[ERR_INPUT_REJECTED\].*more than the 262144/);
     expect(gw.gateway.approvals.store.list()).toHaveLength(rows);

@@ -151,8 +151,8 @@ describe('the copies', () => {
   const args = {
     name: 'web',
     repository: 'https://alice:@pw@github.com/o/r.git',
-    environment: { DB_PW: 'hunter22', TZ: 'Europe/Berlin', MEILI_MASTER_KEY: 'mk', N: 'x'.repeat(3000) },
-    tags: Array.from({ length: 150 }, (_, i) => `t${i}`),
+    environment: { DB_PW: 'hunter22', TZ: 'Europe/Berlin', MEILI_MASTER_KEY: 'mk', N: 'x'.repeat(5000) },
+    tags: Array.from({ length: 250 }, (_, i) => `t${i}`),
   };
 
   it('the human copy masks secrets visibly, keeps keys and plain values, and cuts nothing', () => {
@@ -161,17 +161,17 @@ describe('the copies', () => {
       DB_PW: '[secret: 8 chars]',
       TZ: 'Europe/Berlin',
       MEILI_MASTER_KEY: '[secret: 2 chars]',
-      N: 'x'.repeat(3000),
+      N: 'x'.repeat(5000),
     });
     expect(copy.repository).toBe('https://alice:[secret: 3 chars]@github.com/o/r.git');
-    expect(copy.tags).toHaveLength(150);
+    expect(copy.tags).toHaveLength(250);
   });
 
   it('the audit copy says where it is cut', () => {
     const copy = redactArgs(args) as { environment: { N: string }; tags: string[] };
-    expect(copy.environment.N).toMatch(/…\[cut: 3000 chars in all\]$/);
-    expect(copy.tags).toHaveLength(101);
-    expect(copy.tags[100]).toBe('…[cut: 50 more items]');
+    expect(copy.environment.N).toMatch(/…\(cut: 5000 characters\)$/);
+    expect(copy.tags).toHaveLength(201);
+    expect(copy.tags[200]).toBe('…(cut: 250 items)');
   });
 
   it('declared sensitive arguments are masked whole, keys kept', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { maskSecretsInText } from '../../src/audit/secrets.ts';
 import {
   admitRequestIds,
   MAX_BATCH_MESSAGES,
   oversizedBatch,
   oversizedBatchText,
 } from '../../src/http/batch-guard.ts';
-import { maskSecretsInText } from '../../src/audit/secrets.ts';
 import { followedBy, PATTERN_RULES } from '../../src/modules/system/log-patterns.ts';
 import {
   analyzeLogLines,
@@ -98,6 +98,8 @@ describe('masking URL credentials in container environments (the shared secret d
   it('stays linear on a long run of letters and still masks', () => {
     const value = `${'A'.repeat(300_000)}:+@A://:+@`;
     expect(maskSecretsInText(`X=${value}`).length).toBeGreaterThan(300_000);
-    expect(maskSecretsInText('DATABASE=postgres://u:pw@db/x')).toBe('DATABASE=postgres://u:[secret: 2 chars]@db/x');
+    expect(maskSecretsInText('DATABASE=postgres://u:pw@db/x')).toBe(
+      'DATABASE=postgres://u:[secret: 2 chars]@db/x',
+    );
   });
 });

@@ -15,7 +15,7 @@ const COMMAND_MAX = 500;
 function cutCommandLine(command: string): string {
   if (command.length <= COMMAND_MAX) return command;
   const space = command.lastIndexOf(' ', COMMAND_MAX);
-  return `${space > 0 ? command.slice(0, space) : ''} …[cut: ${command.length} chars in all]`.trimStart();
+  return `${space > 0 ? command.slice(0, space) : ''} …(cut: ${command.length} characters)`.trimStart();
 }
 
 /**
