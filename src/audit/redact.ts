@@ -1,10 +1,12 @@
 import { MAX_KEPT_DEPTH, MAX_KEPT_ITEMS, MAX_KEPT_STRING } from '../util/bounded.ts';
+import { TimeSlice } from '../util/time-slice.ts';
 import {
   isSecretMark,
   isSecretName,
-  maskArgv,
+  maskArgvItem,
   maskKeyLine,
   maskSecretsInText,
+  namesMysql,
   secretMark,
 } from './secrets.ts';
 
@@ -68,7 +70,16 @@ function keyAware(original: string, masked: string, state: WalkState): string {
   return line.text;
 }
 
-function walk(value: unknown, options: RedactOptions, depth: number, state: WalkState): unknown {
+/**
+ * The walk, as a generator that yields between items: run to the end at once for the small copies
+ * (arguments), or in time slices for a tool result that may be megabytes (see redactOutput).
+ */
+function* walk(
+  value: unknown,
+  options: RedactOptions,
+  depth: number,
+  state: WalkState,
+): Generator<void, unknown> {
   const cut = options.cut === true;
   if (typeof value === 'string') {
     // Masked before the cut, so a secret the cut would split is still masked whole.
@@ -80,15 +91,21 @@ function walk(value: unknown, options: RedactOptions, depth: number, state: Walk
   if (depth >= (cut ? MAX_KEPT_DEPTH : MAX_DEPTH)) return `[nested deeper than ${depth} levels]`;
   if (Array.isArray(value)) {
     const shown = cut ? value.slice(0, MAX_KEPT_ITEMS) : value;
-    let items: unknown[];
+    const items: unknown[] = [];
     if (shown.every((v) => typeof v === 'string')) {
       const texts = cut ? (shown as string[]).map(kept) : (shown as string[]);
-      const masked = maskArgv(texts);
-      items = texts.map((text, i) => {
-        const done = keyAware(text, masked[i]!, state);
-        return cut ? cutMasked(done, shown[i] as string) : done;
-      });
-    } else items = shown.map((v) => walk(v, options, depth + 1, state));
+      const mysql = namesMysql(texts);
+      for (let i = 0; i < texts.length; i++) {
+        yield;
+        const done = keyAware(texts[i]!, maskArgvItem(texts, i, mysql), state);
+        items.push(cut ? cutMasked(done, shown[i] as string) : done);
+      }
+    } else {
+      for (const item of shown) {
+        yield;
+        items.push(yield* walk(item, options, depth + 1, state));
+      }
+    }
     if (value.length > shown.length) items.push(`…(cut: ${value.length} items)`);
     return items;
   }
@@ -99,15 +116,21 @@ function walk(value: unknown, options: RedactOptions, depth: number, state: Walk
       out['…'] = `cut: ${Object.keys(value).length} keys`;
       break;
     }
+    yield;
     const secret = isSecretName(key) || (depth === 0 && options.sensitive?.includes(key) === true);
-    out[key] = walk(secret ? maskAll(child, depth + 1) : child, options, depth + 1, state);
+    out[key] = yield* walk(secret ? maskAll(child, depth + 1) : child, options, depth + 1, state);
   }
   return out;
 }
 
+function runWalk(value: unknown, options: RedactOptions): unknown {
+  const steps = walk(value, options, 0, { inKey: false });
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
 /** Any value with every secret the detector recognises masked (see RedactOptions for the audit cut). */
 export function redactValue(value: unknown, options: RedactOptions = {}): unknown {
-  return walk(value, options, 0, { inKey: false });
+  return runWalk(value, options);
 }
 
 /**
@@ -115,7 +138,7 @@ export function redactValue(value: unknown, options: RedactOptions = {}): unknow
  * strings, lists and nesting, each cut saying so).
  */
 export function redactArgs(value: unknown, sensitive: readonly string[] = []): unknown {
-  return walk(value, { sensitive, cut: true }, 0, { inKey: false });
+  return runWalk(value, { sensitive, cut: true });
 }
 
 /** The copy of tool arguments a person sees before approving or confirming: secrets masked, nothing cut. */
@@ -123,12 +146,20 @@ export function redactForHuman(
   args: Record<string, unknown>,
   sensitive: readonly string[] = [],
 ): Record<string, unknown> {
-  return walk(args, { sensitive }, 0, { inKey: false }) as Record<string, unknown>;
+  return runWalk(args, { sensitive }) as Record<string, unknown>;
 }
 
-/** A tool result for a caller who may not read secrets. */
-export function redactOutput<T>(output: T): T {
-  return walk(output, {}, 0, { inKey: false }) as T;
+/**
+ * A tool result for a caller who may not read secrets. A result can be megabytes (log lines, a
+ * file, command output): it is masked in time slices, so the daemon keeps answering meanwhile.
+ */
+export async function redactOutput<T>(output: T): Promise<T> {
+  const steps = walk(output, {}, 0, { inKey: false });
+  const slice = new TimeSlice();
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value as T;
+    await slice.pause();
+  }
 }
 
 const MIN_SCRUBBED = 4;

@@ -185,16 +185,17 @@ function startsLine(text: string, at: number): boolean {
   return before === '\n' || before === '"' || (before === 'n' && text[i - 2] === '\\');
 }
 
-/** Looks like a credential rather than a word of prose: a digit or a symbol in it, at least 6 long. */
+/** Anything but a short lowercase word of prose ("check", "set", "no"): `pw5`, `Hunter2`, `s3cr3t!`. */
 function credentialLike(value: string): boolean {
-  return value.length >= 6 && /[^A-Za-z]/.test(value);
+  return !/^[a-z]{1,12}$/.test(value);
 }
 
 /**
  * The span of the value after a secret name, or undefined. An unquoted `name:` is a pair only with a
  * space after it (YAML, headers): `token:tok_ab12` (a principal id), `secret:read` (a permission) and
  * `host:port` are not. At the start of a line it runs to the end of the line (`password: correct horse`);
- * inside a sentence only a credential-like word counts ("the credentials: check your settings" stays).
+ * inside a sentence the next word, unless it is a short lowercase word of prose ("the credentials: check
+ * your settings" stays; "password: pw5 given" does not).
  */
 function pairValue(text: string, at: number, sign: '=' | ':', found: NamedAt): [number, number] | undefined {
   if (sign === '=' || found.kind === 'quoted') return valueAt(text, at + 1, found.kind);

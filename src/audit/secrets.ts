@@ -158,22 +158,31 @@ export function maskSecretsInText(text: string): string {
   return out;
 }
 
+/** Whether an argv names mysql or mariadb (then a glued `-pSecret` in it is a password). */
+export function namesMysql(argv: readonly string[]): boolean {
+  return argv.some((a) => MYSQL.test(a));
+}
+
+/** One element of an argv, masked knowing the element before it (see maskArgv). */
+export function maskArgvItem(argv: readonly string[], i: number, mysql: boolean): string {
+  const arg = argv[i]!;
+  const before = argv[i - 1];
+  if (
+    before !== undefined &&
+    /^--?[A-Za-z][\w.-]{0,63}$/.test(before) &&
+    isSecretName(before) &&
+    !isSecretMark(arg)
+  )
+    return secretMark(arg);
+  if (mysql && /^-p./.test(arg) && !arg.startsWith('-p[secret: ')) return `-p${secretMark(arg.slice(2))}`;
+  return maskSecretsInText(arg);
+}
+
 /**
  * An argv (a command line as a list): besides what each element holds, `--password` `x` as two
  * elements masks the second, and mysql's glued `-pSecret` is masked where mysql/mariadb is named.
  */
 export function maskArgv(argv: readonly string[]): string[] {
-  const mysql = argv.some((a) => MYSQL.test(a));
-  return argv.map((arg, i) => {
-    const before = argv[i - 1];
-    if (
-      before !== undefined &&
-      /^--?[A-Za-z][\w.-]{0,63}$/.test(before) &&
-      isSecretName(before) &&
-      !isSecretMark(arg)
-    )
-      return secretMark(arg);
-    if (mysql && /^-p./.test(arg) && !arg.startsWith('-p[secret: ')) return `-p${secretMark(arg.slice(2))}`;
-    return maskSecretsInText(arg);
-  });
+  const mysql = namesMysql(argv);
+  return argv.map((_, i) => maskArgvItem(argv, i, mysql));
 }

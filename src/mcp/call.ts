@@ -242,7 +242,7 @@ export class ToolCaller {
       let failure: GatewayError | undefined;
       try {
         const output = await this.runHandler(tool, args, ctx, signal);
-        const shown = request.principal.permissions.has('secrets:read') ? output : redactOutput(output);
+        const shown = request.principal.permissions.has('secrets:read') ? output : await redactOutput(output);
         result = {
           content: [{ type: 'text', text: renderText(shown, args.format) }],
           structuredContent: shown,
