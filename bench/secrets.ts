@@ -5,7 +5,7 @@
  * inputs against the log text (a small ratio means linear: no input makes the scan quadratic).
  *   npx node bench/secrets.ts [MiB]
  */
-import { redactOutput } from '../src/audit/redact.ts';
+import { redactValue } from '../src/audit/redact.ts';
 import { maskSecretsInText } from '../src/audit/secrets.ts';
 
 const mib = Number(process.argv[2] ?? 4);
@@ -66,7 +66,7 @@ const inspect = {
 };
 const copy = JSON.parse(JSON.stringify(inspect)) as typeof inspect;
 const cloneMs = time(() => JSON.parse(JSON.stringify(inspect)), 200);
-const outputMs = time(() => redactOutput(copy), 200);
+const outputMs = time(() => redactValue(copy), 200);
 console.log(
-  `docker inspect-sized output: redactOutput ${(outputMs * 1000).toFixed(0)} µs vs a JSON clone ${(cloneMs * 1000).toFixed(0)} µs (${(outputMs / cloneMs).toFixed(1)}x)`,
+  `docker inspect-sized output: the output walk (redactValue) ${(outputMs * 1000).toFixed(0)} µs vs a JSON clone ${(cloneMs * 1000).toFixed(0)} µs (${(outputMs / cloneMs).toFixed(1)}x)`,
 );
