@@ -91,7 +91,9 @@ function maskUrls(text: string): string {
 const BEARER = /(?<![\w-])((?:bearer|basic|digest)[ \t]+)(?!\[secret: )([A-Za-z0-9._~+/=-]{8,})/gi;
 /** mysql's `-pSecret` (password glued to the option), only where a mysql/mariadb program is named */
 const MYSQL = /(?:^|[\s/"'])(?:mysql|mariadb)[\w-]*/i;
-const GLUED_P = /(?<![^\s"'])(-p)(?!\[secret: )([^\s"'\\]+)/g;
+const GLUED_P = /-p(?!\[secret: )([^\s"'\\]+)/g;
+/** `-p` starts an argument: at the start, or after a space or a quote (checked by hand: cheaper than a lookbehind). */
+const startsArgument = (text: string, at: number) => at === 0 || /[\s"']/.test(text[at - 1]!);
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g;
 
@@ -154,7 +156,9 @@ export function maskSecretsInText(text: string): string {
   out = maskNamedValues(out, '=');
   out = maskNamedValues(out, ':');
   if (MYSQL.test(out))
-    out = out.replace(GLUED_P, (_m, flag: string, value: string) => flag + secretMark(value));
+    out = out.replace(GLUED_P, (whole: string, value: string, at: number, text: string) =>
+      startsArgument(text, at) ? `-p${secretMark(value)}` : whole,
+    );
   return out;
 }
 
