@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { maskSecretsInText } from './audit/secrets.ts';
 import { boundValue } from './util/bounded.ts';
 import { terminalSafeJson } from './util/terminal-safe.ts';
 
@@ -51,8 +52,10 @@ export function createLogger(options: LogOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: boundFields },
       serializers: { err: (error: Error) => boundValue({ ...pino.stdSerializers.err(error) }) },
-      // C1 controls and bidi overrides as \u escapes: `journalctl -f` on a terminal shows, not obeys, them.
-      hooks: { streamWrite: terminalSafeJson },
+      // Every line, whatever logged it (requests, errors with their causes), passes the secret detector
+      // last; then C1 controls and bidi overrides become \u escapes: `journalctl -f` on a terminal
+      // shows, not obeys, them.
+      hooks: { streamWrite: (line) => terminalSafeJson(maskSecretsInText(line)) },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -10,6 +10,7 @@ import { compareWithAnchor } from './anchor-check.ts';
 import { GENESIS_HASH, sealLine, unsealLine } from './chain.ts';
 import { firstHash, lastCompleteLine, lastHashes } from './file-lines.ts';
 import type { AuditHeadStore, ChainPoint } from './head.ts';
+import { maskSecretsInText } from './secrets.ts';
 
 export interface AuditEntry {
   event: string;
@@ -251,7 +252,9 @@ export class AuditLog {
       seq += 1;
       const { event, ...fields } = item.entry;
       const bounded = boundValue(fields) as Record<string, unknown>;
-      const body = terminalSafeJson(JSON.stringify({ seq, time: item.time, event, ...bounded, prev }));
+      // The last net of the one redaction path: no record leaves with a secret the detector knows.
+      const json = maskSecretsInText(JSON.stringify({ seq, time: item.time, event, ...bounded, prev }));
+      const body = terminalSafeJson(json);
       const sealed = sealLine(body);
       lines.push(sealed.line);
       prev = sealed.hash;

@@ -79,6 +79,14 @@ ${own ? '<p class="note">You requested this yourself, so you cannot approve it (
 </form>`;
 }
 
+/** A long text argument (a policy file) shown as text too, line by line, so nothing hides in an escaped string. */
+function multilineArgs(args: Record<string, unknown>): string {
+  return Object.entries(args)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].includes('\n'))
+    .map(([key, text]) => `<p><code>${esc(key)}</code> as text:</p>\n<pre>${esc(text)}</pre>`)
+    .join('\n');
+}
+
 export function approvalCard(record: ApprovalRecord, viewer: Viewer, now = Date.now()): string {
   const expired = record.state === 'pending' && record.expiresAt <= now;
   const state = expired ? 'expired' : record.state;
@@ -96,8 +104,9 @@ export function approvalCard(record: ApprovalRecord, viewer: Viewer, now = Date.
 <dt>ID</dt><dd><code>${esc(record.id)}</code></dd>
 ${decided}
 </dl>
-<p><strong>Exact arguments</strong> (the approval covers only these):</p>
+<p><strong>Exact arguments</strong>, complete (the approval covers only these; secrets are shown as <code>[secret: N chars]</code>, the call runs with the real values):</p>
 <pre>${esc(JSON.stringify(record.args, null, 2))}</pre>
+${multilineArgs(record.args)}
 ${state === 'pending' ? decisionForm(record, viewer) : ''}
 </section>`;
 }

@@ -8,6 +8,20 @@ import type { InflightResponses } from './inflight.ts';
 import { jsonRpcError } from './jsonrpc-reply.ts';
 import type { SessionStore } from './sessions.ts';
 
+/** Tell the session's server, as the client would with notifications/cancelled, that these requests are abandoned. */
+function cancelRequests(transport: NodeStreamableHTTPServerTransport, body: unknown): void {
+  const messages = Array.isArray(body) ? body : [body];
+  for (const m of messages) {
+    if (!m || typeof m !== 'object' || !('method' in m) || !('id' in m)) continue;
+    const requestId = (m as { id: string | number }).id;
+    transport.onmessage?.({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId, reason: 'The client closed the connection before the answer.' },
+    });
+  }
+}
+
 function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
 }
@@ -50,6 +64,9 @@ export function legacyDoor(sessions: SessionStore, deps: McpServerDeps, inflight
       for (const id of ids) session.inflightIds.add(id);
       reply.raw.on('close', () => {
         for (const id of ids) session.inflightIds.delete(id);
+        // The client went away before its answer: cancel what it asked, so a call waiting (for an
+        // approval, say) never runs afterwards for nobody. The same path as notifications/cancelled.
+        if (!reply.raw.writableFinished) cancelRequests(session.transport, request.body);
       });
       session.lastSeenAt = Date.now();
       transport = session.transport;

@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors.ts';
+
 /**
  * One abort signal per call: the client's cancellation, the gateway's shutdown,
  * or the tools.timeout deadline, whichever comes first. A plain controller with
@@ -34,4 +36,32 @@ export function callSignal(parents: readonly AbortSignal[], timeoutMs: number): 
       for (const cleanup of cleanups) cleanup();
     },
   };
+}
+
+/** Settle with the work, or reject as soon as the signal aborts (the handler is told through the signal). */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function abortError(signal: AbortSignal): GatewayError {
+  const reason = signal.reason;
+  if (reason instanceof GatewayError) return reason;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+    return new GatewayError('ERR_TIMEOUT', 'The tool did not finish within tools.timeout and was stopped.');
+  }
+  return new GatewayError('ERR_TIMEOUT', 'The call was cancelled by the client.');
 }

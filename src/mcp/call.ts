@@ -1,24 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
-import { redactArgs } from '../audit/redact.ts';
+import { redactArgs, redactOutput, scrubText, secretValues } from '../audit/redact.ts';
 import { permissionDeniedMessage } from '../auth/hints.ts';
 import { type Principal, principalSummary } from '../auth/principal.ts';
 import type { Config } from '../config/schema.ts';
 import { describeCause, GatewayError, toGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
-import type { RiskGate } from '../policy/gate.ts';
+import type { GateOutcome, RiskGate } from '../policy/gate.ts';
 import { cutText } from '../util/bounded.ts';
 import { oversizedArgument } from './arg-limits.ts';
-import { callSignal } from './call-signal.ts';
+import { handlerContext } from './call-context.ts';
+import { abortError, callSignal, raceAbort } from './call-signal.ts';
+import {
+  APPROVAL_ARG,
+  describeIssues,
+  errorResult,
+  presentedApprovalId,
+  splitApproval,
+} from './call-text.ts';
 import { type ClientChannel, InputRoundEnded } from './channel.ts';
 import { renderText } from './format.ts';
 import type { RegisteredTool, Registry } from './registry.ts';
-import type { ResourceLink, ToolContext } from './tool.ts';
+import type { ToolContext, ToolResult } from './tool.ts';
 
-/** The argument name reserved for presenting an approval; it never reaches a handler. */
-export const APPROVAL_ARG = 'approval_id';
+export { APPROVAL_ARG };
 
 export interface CallRequest {
   name: string;
@@ -30,12 +36,7 @@ export interface CallRequest {
   signal: AbortSignal;
 }
 
-export interface CallResult {
-  [key: string]: unknown;
-  content: ({ type: 'text'; text: string } | ResourceLink)[];
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
+export type CallResult = ToolResult;
 
 export type CallOutcome = 'ok' | 'error' | 'denied';
 
@@ -50,24 +51,6 @@ export interface CallerDeps {
   audit: AuditLog;
   gate: RiskGate;
   log: Logger;
-}
-
-function errorResult(error: GatewayError): CallResult {
-  return { isError: true, content: [{ type: 'text', text: `[${error.code}] ${error.message}` }] };
-}
-
-function describeIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 10)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(arguments)'}: ${issue.message}`)
-    .join('; ');
-}
-
-function splitApproval(args: unknown): { args: unknown; approvalId: string | undefined } {
-  if (args === null || typeof args !== 'object' || !(APPROVAL_ARG in args))
-    return { args, approvalId: undefined };
-  const { [APPROVAL_ARG]: approvalId, ...rest } = args as Record<string, unknown>;
-  return { args: rest, approvalId: typeof approvalId === 'string' ? approvalId : undefined };
 }
 
 /**
@@ -128,25 +111,28 @@ export class ToolCaller {
       client: { name: request.channel.info.name, version: request.channel.info.version },
       tool: request.name,
     };
-    const { args: rawArgs, approvalId } = splitApproval(request.args ?? {});
+    const { args: rawArgs, approvalId, malformed } = splitApproval(request.args ?? {});
+    const tool = registry.tools.get(request.name);
+    // Known secret values of this call's arguments: scrubbed from every text made from them.
+    const secrets = secretValues(rawArgs, tool?.def.sensitive);
 
-    const deny = async (error: GatewayError, tool?: RegisteredTool): Promise<CallResult> => {
+    const deny = async (error: GatewayError): Promise<CallResult> => {
       const record = {
         event: 'tool.decision',
         ...base,
         ...(tool ? { risk: tool.def.risk, args: redactArgs(rawArgs, tool.def.sensitive) } : {}),
+        ...(approvalId ? { presented_approval_id: presentedApprovalId(approvalId) } : {}),
         decision: 'denied',
         error_code: error.code,
-        reason: error.message,
+        reason: scrubText(error.message, secrets),
       };
       await audit
         .append(record)
         .catch((e) => this.deps.log.error({ err: e }, 'audit write failed for a denial'));
       this.finish(tool ? tool.def.name : '(unknown)', 'denied', started);
-      return errorResult(error);
+      return errorResult(error, secrets);
     };
 
-    const tool = registry.tools.get(request.name);
     if (!tool) {
       return deny(
         new GatewayError(
@@ -156,37 +142,58 @@ export class ToolCaller {
       );
     }
     const { def } = tool;
-    if (tool.hidden) {
-      return deny(
-        new GatewayError('ERR_TOOL_DISABLED', `${def.name} is not available: ${tool.hidden}.`),
-        tool,
-      );
-    }
+    if (tool.hidden)
+      return deny(new GatewayError('ERR_TOOL_DISABLED', `${def.name} is not available: ${tool.hidden}.`));
     if (!request.principal.permissions.has(def.permission)) {
       const message = permissionDeniedMessage(config, request.principal, def.name, def.permission);
       return deny(
         new GatewayError('ERR_PERMISSION_DENIED', message, { details: { required: def.permission } }),
-        tool,
       );
     }
+    if (malformed)
+      return deny(
+        new GatewayError('ERR_INPUT_REJECTED', `${APPROVAL_ARG} must be the approval id string (apr_…).`),
+      );
     const oversized = oversizedArgument(rawArgs, def);
-    if (oversized) return deny(new GatewayError('ERR_INPUT_REJECTED', oversized), tool);
-    const parsed = def.input.safeParse(rawArgs);
+    if (oversized) return deny(new GatewayError('ERR_INPUT_REJECTED', oversized));
+    const parsed = tool.input.safeParse(rawArgs);
     if (!parsed.success) {
+      const known = Object.keys(tool.input.shape);
       return deny(
         new GatewayError(
           'ERR_INPUT_REJECTED',
-          `Invalid arguments for ${def.name}: ${describeIssues(parsed.error.issues)}`,
+          `Invalid arguments for ${def.name}: ${describeIssues(parsed.error.issues, known)}`,
         ),
-        tool,
       );
     }
     const args = parsed.data as Record<string, unknown>;
+    const runtime = this.deps.runtimes.get(tool.moduleId);
+    if (!runtime)
+      return deny(
+        new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `The ${tool.moduleId} module is not running.`),
+      );
     const scope = callSignal([request.signal, this.shutdown.signal], config.tools.timeout);
     const signal = scope.signal;
+    const ctx = handlerContext({
+      tool: def.name,
+      principal: request.principal,
+      channel: request.channel,
+      sessionId: request.sessionId,
+      log: this.deps.log,
+      runtime,
+      callId,
+      signal,
+    });
     try {
+      // The module's own checks come before the risk rule: nobody is asked to approve a call that cannot run.
       try {
-        await this.deps.gate.check({
+        if (def.validate) await raceAbort(Promise.resolve(def.validate(args, ctx)), signal);
+      } catch (error) {
+        return deny(toGatewayError(error));
+      }
+      let gate: GateOutcome;
+      try {
+        gate = await this.deps.gate.check({
           tool: def,
           principal: request.principal,
           args,
@@ -198,8 +205,15 @@ export class ToolCaller {
         });
       } catch (error) {
         if (error instanceof InputRoundEnded) return this.askClient(error, base, tool, rawArgs, started);
-        return deny(toGatewayError(error), tool);
+        return deny(toGatewayError(error));
       }
+      // A client that is gone by now must not have the call run on its behalf (the approval says so if asked).
+      if (signal.aborted) {
+        const result = await deny(abortError(signal));
+        gate.keepResult?.(result);
+        return result;
+      }
+      if (gate.replay) return this.replay(gate.replay, base, def.risk, approvalId!, started);
 
       const durable = def.risk === 'high' || def.risk === 'critical';
       try {
@@ -210,29 +224,37 @@ export class ToolCaller {
             risk: def.risk,
             args: redactArgs(args, def.sensitive),
             decision: 'allowed',
-            ...(approvalId ? { approval_id: approvalId } : {}),
+            ...(gate.approvalId ? { approval_id: gate.approvalId } : {}),
+            // Sent, but no rule asked for it: it meant nothing for this call.
+            ...(approvalId && !gate.approvalId
+              ? { presented_approval_id: presentedApprovalId(approvalId) }
+              : {}),
           },
           { durable },
         );
       } catch (error) {
         this.finish(def.name, 'denied', started);
-        return errorResult(toGatewayError(error));
+        const result = errorResult(toGatewayError(error), secrets);
+        gate.keepResult?.(result);
+        return result;
       }
 
       let result: CallResult;
       let failure: GatewayError | undefined;
       try {
-        const output = await this.runHandler(tool, args, request, callId, signal);
+        const output = await this.runHandler(tool, args, ctx, signal);
+        const shown = request.principal.permissions.has('secrets:read') ? output : await redactOutput(output);
         result = {
-          content: [{ type: 'text', text: renderText(output, args.format) }, ...(def.links?.(output) ?? [])],
-          structuredContent: output,
+          content: [{ type: 'text', text: renderText(shown, args.format) }, ...(def.links?.(output) ?? [])],
+          structuredContent: shown,
         };
       } catch (error) {
         failure = toGatewayError(error);
         if (failure.code === 'ERR_INTERNAL')
           this.deps.log.error({ err: error, tool: def.name, call_id: callId }, 'tool failed');
-        result = errorResult(failure);
+        result = errorResult(failure, secrets);
       }
+      gate.keepResult?.(result);
       const seconds = (performance.now() - started) / 1000;
       await audit
         .append(
@@ -243,7 +265,11 @@ export class ToolCaller {
             outcome: failure ? 'error' : 'ok',
             duration_ms: Math.round(seconds * 1000),
             ...(failure
-              ? { error_code: failure.code, error: failure.message, cause: describeCause(failure) }
+              ? {
+                  error_code: failure.code,
+                  error: scrubText(failure.message, secrets),
+                  cause: scrubText(describeCause(failure) ?? '', secrets) || undefined,
+                }
               : {}),
           },
           { durable },
@@ -256,29 +282,30 @@ export class ToolCaller {
     }
   }
 
+  /** The kept result of a call that already ran under this approval: returned, never run again. */
+  private async replay(
+    result: CallResult,
+    base: Record<string, unknown>,
+    risk: string,
+    approvalId: string,
+    started: number,
+  ): Promise<CallResult> {
+    await this.deps.audit
+      .append({ event: 'tool.decision', ...base, risk, decision: 'replayed', approval_id: approvalId })
+      .catch((e) => this.deps.log.error({ err: e }, 'audit write failed for a replay'));
+    this.finish(String(base.tool), result.isError ? 'error' : 'ok', started);
+    return result;
+  }
+
   private async runHandler(
     tool: RegisteredTool,
     args: Record<string, unknown>,
-    request: CallRequest,
-    callId: string,
+    ctx: ToolContext,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const { def, moduleId } = tool;
-    const runtime = this.deps.runtimes.get(moduleId);
-    if (!runtime)
-      throw new GatewayError('ERR_UPSTREAM_UNAVAILABLE', `The ${moduleId} module is not running.`);
-    const ctx: ToolContext = {
-      principal: request.principal,
-      log: this.deps.log.child({ call_id: callId, tool: def.name }),
-      signal,
-      callId,
-      sessionId: request.sessionId,
-      client: request.channel.info,
-      progress: (update) => request.channel.progress(update),
-      sample: (sampleRequest) => request.channel.sample(sampleRequest),
-    };
-    const handlerCtx = Object.assign(ctx, runtime.context as object);
-    const output = await raceAbort(Promise.resolve(def.handler(args, handlerCtx)), signal);
+    const { def } = tool;
+    if (signal.aborted) throw abortError(signal); // never start work for a client that has gone
+    const output = await raceAbort(Promise.resolve(def.handler(args, ctx)), signal);
     const checked = def.output.safeParse(output);
     if (!checked.success) {
       throw new GatewayError(
@@ -316,32 +343,4 @@ export class ToolCaller {
   private finish(tool: string, outcome: CallOutcome, started: number): void {
     this.observer?.callFinished(tool, outcome, (performance.now() - started) / 1000);
   }
-}
-
-/** Settle with the work, or reject as soon as the signal aborts (the handler is told through the signal). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function abortError(signal: AbortSignal): GatewayError {
-  const reason = signal.reason;
-  if (reason instanceof GatewayError) return reason;
-  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-    return new GatewayError('ERR_TIMEOUT', 'The tool did not finish within tools.timeout and was stopped.');
-  }
-  return new GatewayError('ERR_TIMEOUT', 'The call was cancelled by the client.');
 }

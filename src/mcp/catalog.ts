@@ -1,5 +1,6 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { AuditLog } from '../audit/log.ts';
+import { maskSecretsInText } from '../audit/secrets.ts';
 import type { Principal } from '../auth/principal.ts';
 import { principalSummary } from '../auth/principal.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
@@ -184,7 +185,11 @@ export class Catalog {
         found.params,
         Object.assign(ctx, runtime.context as object),
       );
-      return { contents: [{ uri, mimeType: contents.mimeType, text: contents.text }] };
+      // Like a tool result: masked for a reader without secrets:read.
+      const text = principal.permissions.has('secrets:read')
+        ? contents.text
+        : maskSecretsInText(contents.text);
+      return { contents: [{ uri, mimeType: contents.mimeType, text }] };
     } catch (error) {
       throw toGatewayError(error);
     }

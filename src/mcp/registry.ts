@@ -10,7 +10,13 @@ import { APPS_MODULE, gatewayApps, uiMeta } from './apps/index.ts';
 import { listedSchema, nullPruner } from './listed-schema.ts';
 import type { PromptDefinition } from './prompt.ts';
 import type { ResourceDefinition } from './resource.ts';
-import { annotationsOf, RISKS, type ToolAnnotations, type ToolDefinition } from './tool.ts';
+import {
+  type AnyObjectSchema,
+  annotationsOf,
+  RISKS,
+  type ToolAnnotations,
+  type ToolDefinition,
+} from './tool.ts';
 import { areaProblem, toolsetNames, toolsetsOf } from './toolsets.ts';
 
 const TOOL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/;
@@ -30,6 +36,8 @@ export interface ListedTool {
 export interface RegisteredTool {
   /** The definition as this configuration exposes it (see `exposedDefinition`). */
   def: ToolDefinition;
+  /** The input schema as calls are checked against it: unknown argument names are refused, not dropped. */
+  input: AnyObjectSchema;
   moduleId: string;
   annotations: ToolAnnotations;
   listed: ListedTool;
@@ -132,8 +140,12 @@ export class Registry {
         const annotations = annotationsOf(exposed.def);
         // The JSON Schemas are made on first listing, once: making all of them was a third of the start-up.
         let listed: ListedTool | undefined;
+        // Strict here, for every tool at once: a typo such as "forse" must not become a different call.
+        const input =
+          exposed.def.input instanceof z.ZodObject ? exposed.def.input.strict() : exposed.def.input;
         this.tools.set(def.name, {
           def: exposed.def,
+          input,
           moduleId: module.id,
           annotations,
           toolsets,

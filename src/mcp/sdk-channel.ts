@@ -40,6 +40,7 @@ export function channelFor(
         (elicitation.form !== undefined || elicitation.url === undefined),
       canElicitUrl: asks && elicitation?.url !== undefined,
       canSample: push && capabilities?.sampling !== undefined,
+      canProgress: progressToken !== undefined,
     },
     ...(call ? { rounds: call.rounds } : {}),
     async progress(update) {

@@ -26,6 +26,16 @@ export interface ClientInfo {
   canElicit: boolean;
   canElicitUrl: boolean;
   canSample: boolean;
+  /** The client sent a progress token with this call, so it can be kept waiting with progress notifications. */
+  canProgress: boolean;
+}
+
+/** What a tools/call answers (the MCP CallToolResult the gateway produces). */
+export interface ToolResult {
+  [key: string]: unknown;
+  content: ({ type: 'text'; text: string } | ResourceLink)[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
 }
 
 /** What a handler is given besides its arguments. No SDK or HTTP types leak in here. */
@@ -106,8 +116,18 @@ export interface ToolDefinition<
    * refused with `unavailable` rather than quietly run without it.
    */
   conditionalArgs?: Readonly<Record<string, ConditionalArg>>;
-  /** Argument keys that are secrets (redacted from the audit log beside the generic secret names). */
+  /**
+   * Argument keys whose values are secrets whole (beside the names the secret detector knows): masked in
+   * the audit log, approvals, confirmations and every text made from the arguments. An object's keys stay shown.
+   */
   sensitive?: readonly string[];
+  /**
+   * The module's own checks of the arguments, beyond the schema (names that could be read as options, hosts
+   * and commands that must exist in the configuration, …). The call wrapper runs it right after the schema,
+   * before the risk rule: a call it refuses never reaches a confirmation or an approval. Throw a GatewayError.
+   * It must be cheap and change nothing; the handler may rely on it having passed.
+   */
+  validate?: (input: z.output<I>, ctx: ToolContext & X) => Promise<void> | void;
   /**
    * The `ui://` app resource (src/mcp/apps) a client may render beside this tool's result.
    * The result never depends on it being rendered.

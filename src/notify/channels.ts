@@ -3,6 +3,7 @@
  * webhook, an ntfy topic, a Gotify server. One attempt each; callers decide on retries.
  * Targets are reported by host only: a webhook URL may carry a secret in its path.
  */
+import { maskSecretsInText } from '../audit/secrets.ts';
 
 export type Channel = 'webhook' | 'ntfy' | 'gotify';
 
@@ -14,7 +15,10 @@ export function hostOf(url: string): string {
   }
 }
 
-/** POST a body; any status but 2xx is a failure. Redirects are refused (they could lead anywhere). */
+/**
+ * POST a body; any status but 2xx is a failure. Redirects are refused (they could lead anywhere).
+ * Every notification leaves through here, so here its text goes through the shared secret detector.
+ */
 export async function post(
   url: string,
   init: { headers: Record<string, string>; body: string },
@@ -23,7 +27,7 @@ export async function post(
   const res = await fetch(url, {
     method: 'POST',
     headers: init.headers,
-    body: init.body,
+    body: maskSecretsInText(init.body),
     redirect: 'error',
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -44,7 +48,7 @@ export function describeFailure(error: unknown): string {
  * and text beyond Latin-1 is sent RFC 2047-encoded, which ntfy decodes.
  */
 export function headerText(text: string, max = 250): string {
-  const flat = [...text]
+  const flat = [...maskSecretsInText(text)]
     .map((c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? ' ' : c))
     .join('')
     .slice(0, max);

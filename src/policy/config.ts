@@ -58,7 +58,11 @@ export const policyConfig = section(
     }),
     approval_wait: duration('120s', {
       description:
-        'How long a call that needs an approval waits for it (sending progress) before returning "pending" with the approval id.',
+        'How long a call that needs an approval waits for it, sending progress, when its client asked for progress (a progress token); other calls answer "pending" with the approval id at once.',
+    }),
+    approval_result_keep: duration('1h', {
+      description:
+        'How long the result of a call run under an approval is kept, so calling again with the same approval_id returns it instead of running the action twice.',
     }),
     allow_self_approval: bool(false, {
       description:

@@ -2,7 +2,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { ClientChannel } from '../mcp/channel.ts';
-import type { ToolDefinition } from '../mcp/tool.ts';
+import type { ToolDefinition, ToolResult } from '../mcp/tool.ts';
 import type { RiskRule } from './config.ts';
 
 /** Everything the risk gate knows about a call that passed the permission and input checks. */
@@ -19,8 +19,18 @@ export interface GateRequest {
   signal: AbortSignal;
 }
 
+/** What the gate tells the call wrapper besides "go on" (a thrown GatewayError means "stop"). */
+export interface GateOutcome {
+  /** The approval this call has just used (recorded with the allowed decision). */
+  approvalId?: string;
+  /** Keep the result of the call this approval let run, so a retry with the approval id gets it. */
+  keepResult?: (result: ToolResult) => void;
+  /** The call already ran under the approval presented: its kept result, returned instead of running again. */
+  replay?: ToolResult;
+}
+
 /** A handler for one non-trivial rule. Resolve to let the call run; throw a GatewayError to stop it. */
-export type RuleHandler = (request: GateRequest) => Promise<void>;
+export type RuleHandler = (request: GateRequest) => Promise<GateOutcome | undefined>;
 
 export function ruleFor(
   config: Pick<Config, 'policy'>,
@@ -46,9 +56,9 @@ export class RiskGate {
     this.handlers = handlers;
   }
 
-  async check(request: GateRequest): Promise<void> {
+  async check(request: GateRequest): Promise<GateOutcome> {
     const rule = ruleFor(this.config, request.tool);
-    if (rule === 'allow') return;
+    if (rule === 'allow') return {};
     if (rule === 'deny') {
       throw new GatewayError(
         'ERR_POLICY_DENIED',
@@ -62,6 +72,6 @@ export class RiskGate {
         `${request.tool.name} needs ${rule === 'confirm' ? 'a confirmation' : 'an out-of-band approval'}, which this gateway cannot obtain; it was not run.`,
       );
     }
-    await handler(request);
+    return (await handler(request)) ?? {};
   }
 }

@@ -14,6 +14,8 @@ export const PERMISSION_AREAS = {
   approvals: ['grant'],
   audit: ['read'],
   metrics: ['read'],
+  /** Read secrets in tool results (env values, passwords in URLs and command lines); without it they are masked. */
+  secrets: ['read'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Areas = typeof PERMISSION_AREAS;
@@ -79,13 +81,16 @@ function highestOfEachArea(pick: (levels: readonly string[]) => string | undefin
   });
 }
 
+/** Reading secrets is never implied by "read everything": only admin has it by default. */
+const notSecrets = (p: Permission) => !p.startsWith('secrets:');
+
 /** Built-in roles; the config may redefine them or add others. */
 export const DEFAULT_ROLES: Record<string, Permission[]> = {
-  viewer: highestOfEachArea((levels) => (levels.includes('read') ? 'read' : undefined)),
+  viewer: highestOfEachArea((levels) => (levels.includes('read') ? 'read' : undefined)).filter(notSecrets),
   operator: [
     ...highestOfEachArea((levels) =>
       levels.includes('write') ? 'write' : levels.includes('read') ? 'read' : undefined,
-    ),
+    ).filter(notSecrets),
     'network:diag',
   ],
   admin: highestOfEachArea((levels) => levels[levels.length - 1]),

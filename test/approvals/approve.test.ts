@@ -41,7 +41,13 @@ describe('out-of-band approvals', () => {
 
     const records = await gw.auditRecords();
     const events = records.filter((r) => r.approval_id === pending.id).map((r) => r.event);
-    expect(events).toEqual(['approval.created', 'approval.notified', 'approval.approved', 'approval.used']);
+    expect(events).toEqual([
+      'approval.created',
+      'approval.notified',
+      'approval.approved',
+      'approval.used',
+      'tool.decision', // the allowed decision names the approval it used
+    ]);
     expect(
       records.find((r) => r.event === 'approval.approved' && r.approval_id === pending.id),
     ).toMatchObject({
@@ -52,14 +58,20 @@ describe('out-of-band approvals', () => {
       true,
     );
 
-    // Replay: the same approval cannot run a second call.
+    // Calling again with the same approval returns the result it got; it never runs a second time.
     const replay = await client.callTool({
       name: 'test_thing_wipe',
       arguments: { name: 'disk1', approval_id: pending.id },
     });
-    expect(replay.isError).toBe(true);
-    expect(textOf(replay)).toContain('ERR_APPROVAL_INVALID');
-    expect(textOf(replay)).toContain('already been used');
+    expect(replay.structuredContent).toEqual({ wiped: 'disk1' });
+    const after = await gw.auditRecords();
+    const runs = after.filter((r) => r.event === 'tool.outcome' && r.tool === 'test_thing_wipe');
+    expect(runs).toHaveLength(1);
+    expect(after.at(-1)).toMatchObject({
+      event: 'tool.decision',
+      decision: 'replayed',
+      approval_id: pending.id,
+    });
   });
 
   it('a denial reaches the waiting call with the reason', async () => {
@@ -119,9 +131,15 @@ describe('approvals without waiting (approval_wait 0s)', () => {
 
     const unknown = await client.callTool({
       name: 'test_thing_wipe',
-      arguments: { name: 'disk3', approval_id: 'apr_nope' },
+      arguments: { name: 'disk3', approval_id: `apr_${'0'.repeat(20)}` },
     });
-    expect(textOf(unknown)).toContain('no approval "apr_nope"');
+    expect(textOf(unknown)).toContain(`no approval "apr_${'0'.repeat(20)}"`);
+    const malformed = await client.callTool({
+      name: 'test_thing_wipe',
+      arguments: { name: 'disk3', approval_id: `apr_nope${'x'.repeat(5000)}` },
+    });
+    expect(textOf(malformed)).toContain('not an approval id');
+    expect(textOf(malformed)).not.toContain('xxxxx');
 
     // None of the refusals used it up: the rightful call still runs.
     const ok = await client.callTool({

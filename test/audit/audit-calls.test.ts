@@ -29,7 +29,7 @@ describe('audit of tool calls', () => {
       risk: 'low',
       principal: { kind: 'token', name: 'auditor' },
       client: { name: 'claude-code', version: '1.0.0' },
-      args: { text: 'hi', api_token: '[redacted]' },
+      args: { text: 'hi', api_token: '[secret: 18 chars]' },
     });
     expect(decision!.session_id).toBeTypeOf('string');
     expect(outcome).toMatchObject({ event: 'tool.outcome', outcome: 'ok', call_id: decision!.call_id });

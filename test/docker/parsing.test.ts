@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { maskSecretsInText } from '../../src/audit/secrets.ts';
 import { cpuPercent, memoryUsed } from '../../src/modules/docker/container-stats.ts';
 import { capLines, demuxLogs, splitTimestamp } from '../../src/modules/docker/logs.ts';
-import { maskEnvEntry } from '../../src/modules/docker/mask.ts';
 import { withTag } from '../../src/modules/docker/pull.ts';
 import { checkRef, checkRepository } from '../../src/modules/docker/stacks/git.ts';
 
@@ -42,17 +42,21 @@ describe('log demultiplexing', () => {
   });
 });
 
-describe('secret masking', () => {
+describe('secret masking of environment entries (the shared detector)', () => {
   it.each([
-    ['POSTGRES_PASSWORD=x', 'POSTGRES_PASSWORD=***'],
-    ['GITHUB_TOKEN=ghp_abc', 'GITHUB_TOKEN=***'],
-    ['AWS_SECRET_ACCESS_KEY=k', 'AWS_SECRET_ACCESS_KEY=***'],
-    ['SENTRY_DSN=https://k@o.ingest.sentry.io/1', 'SENTRY_DSN=***'],
-    ['REDIS_URL=redis://:pw@redis:6379', 'REDIS_URL=redis://:***@redis:6379'],
+    ['POSTGRES_PASSWORD=x', 'POSTGRES_PASSWORD=[secret: 1 chars]'],
+    ['GITHUB_TOKEN=ghp_abc', 'GITHUB_TOKEN=[secret: 7 chars]'],
+    ['AWS_SECRET_ACCESS_KEY=k', 'AWS_SECRET_ACCESS_KEY=[secret: 1 chars]'],
+    ['SENTRY_DSN=https://k@o.ingest.sentry.io/1', 'SENTRY_DSN=[secret: 30 chars]'],
+    ['REDIS_URL=redis://:pw@redis:6379', 'REDIS_URL=redis://:[secret: 2 chars]@redis:6379'],
+    ['N8N_ENCRYPTION_KEY=abc', 'N8N_ENCRYPTION_KEY=[secret: 3 chars]'],
+    ['DB_PW=abc', 'DB_PW=[secret: 3 chars]'],
+    ['MEILI_MASTER_KEY=abc', 'MEILI_MASTER_KEY=[secret: 3 chars]'],
+    ['DATABASE_URL=postgres://app:pw@db/app', 'DATABASE_URL=postgres://app:[secret: 2 chars]@db/app'],
     ['TZ=Europe/Berlin', 'TZ=Europe/Berlin'],
     ['EMPTY_PASSWORD=', 'EMPTY_PASSWORD='],
     ['NOVALUE', 'NOVALUE'],
-  ])('%s → %s', (entry, masked) => expect(maskEnvEntry(entry)).toBe(masked));
+  ])('%s → %s', (entry, masked) => expect(maskSecretsInText(entry)).toBe(masked));
 });
 
 describe('stats arithmetic', () => {

@@ -89,7 +89,7 @@ describe('compose stacks deployed from a local git repository', () => {
           repository: `file://${bare}`,
           ref: 'main',
           compose_file: 'deploy/compose.yaml',
-          environment: { GREETING: 'hello-from-env' },
+          environment: { GREETING: 'hello-from-env', APP_SECRET: 'stack-secret-value' },
         },
       },
       undefined,
@@ -104,7 +104,7 @@ describe('compose stacks deployed from a local git repository', () => {
     expect(progress.some((m) => /app/i.test(m))).toBe(true);
 
     const env = readFileSync(join(stacksDir, stack, '.env'), 'utf8');
-    expect(env).toBe('GREETING=hello-from-env\n');
+    expect(env).toBe('GREETING=hello-from-env\nAPP_SECRET=stack-secret-value\n');
     expect(statSync(join(stacksDir, stack, '.env')).mode & 0o777).toBe(0o600);
     const [app] = await engine.listContainers({
       filters: { label: [`com.docker.compose.project=${stack}`] },
@@ -123,7 +123,10 @@ describe('compose stacks deployed from a local git repository', () => {
 
     const records = JSON.stringify(await h.gw.auditRecords());
     expect(records).toContain('docker_stack_deploy');
-    expect(records).not.toContain('hello-from-env');
+    // The audit copy shows the environment's names and plain values, and masks its secrets.
+    expect(records).toContain('"GREETING":"hello-from-env"');
+    expect(records).toContain('"APP_SECRET":"[secret: 18 chars]"');
+    expect(records).not.toContain('stack-secret-value');
   });
 
   it('updates after a new commit, reporting the commit range and the changed image', async () => {

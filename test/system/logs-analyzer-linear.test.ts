@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { maskSecretsInText } from '../../src/audit/secrets.ts';
 import {
   admitRequestIds,
   MAX_BATCH_MESSAGES,
   oversizedBatch,
   oversizedBatchText,
 } from '../../src/http/batch-guard.ts';
-import { maskEnvEntry } from '../../src/modules/docker/mask.ts';
 import { followedBy, PATTERN_RULES } from '../../src/modules/system/log-patterns.ts';
 import {
   analyzeLogLines,
@@ -94,10 +94,12 @@ describe('the JSON-RPC batch guard', () => {
   });
 });
 
-describe('masking URL credentials in container environments', () => {
+describe('masking URL credentials in container environments (the shared secret detector)', () => {
   it('stays linear on a long run of letters and still masks', () => {
     const value = `${'A'.repeat(300_000)}:+@A://:+@`;
-    expect(maskEnvEntry(`X=${value}`).length).toBeGreaterThan(300_000);
-    expect(maskEnvEntry('DATABASE=postgres://u:pw@db/x')).toBe('DATABASE=postgres://u:***@db/x');
+    expect(maskSecretsInText(`X=${value}`).length).toBeGreaterThan(300_000);
+    expect(maskSecretsInText('DATABASE=postgres://u:pw@db/x')).toBe(
+      'DATABASE=postgres://u:[secret: 2 chars]@db/x',
+    );
   });
 });

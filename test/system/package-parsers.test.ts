@@ -63,13 +63,16 @@ describe('package manager output parsers', () => {
   });
 
   it('validates package names', () => {
-    expect(checkPackageNames(['nginx', 'libc6=2.36-9', 'g++', 'nginx'])).toEqual([
+    expect(checkPackageNames(['nginx', 'libc6=2.36-9', 'g++=4:12.2.0-3', 'nginx'])).toEqual([
       'nginx',
       'libc6=2.36-9',
-      'g++',
+      'g++=4:12.2.0-3',
     ]);
-    for (const bad of ['-y', '--force', 'a b', 'Nginx', '../x', 'x;y', ''])
+    for (const bad of ['-y', '--force', 'a b', 'Nginx', '../x', 'x;y', '', '-oAPT::Foo=1'])
       expect(() => checkPackageNames([bad]), bad).toThrow(/Not valid package names/);
+    // apt reads a trailing - as "remove" and + as "install", whatever the command: never let one through
+    for (const flips of ['nginx-', 'nginx+', 'g++', 'curl=7.88.1-10-', 'x.deb'])
+      expect(() => checkPackageNames([flips]), flips).toThrow(/Not valid package names/);
   });
 
   it('parses ss output, including IPv6 and UDP', () => {

@@ -78,7 +78,7 @@ describe('admin API client', () => {
     expect(error!.code).toBe('ERR_INPUT_REJECTED');
     expect(error!.message).not.toContain(FAKE_API_KEY);
     expect(String(error!.cause)).not.toContain(FAKE_API_KEY);
-    expect(error!.message).toContain('[redacted]');
+    expect(error!.message).toContain('[secret: ');
   });
 
   it('fetches one OAuth token for many concurrent requests and reuses it', async () => {

@@ -4,7 +4,6 @@ import { formatArg } from '../../mcp/format.ts';
 import { knownTime } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
-import { maskEnv } from './mask.ts';
 
 export const COMPOSE_PROJECT = 'com.docker.compose.project';
 export const COMPOSE_SERVICE = 'com.docker.compose.service';
@@ -102,7 +101,7 @@ export const containerInspect = dockerTool({
   name: 'docker_container_inspect',
   title: 'Docker: Inspect container',
   description:
-    'Configuration and state of one container: image, command, environment (values that look like secrets masked), mounts, networks, ports, restart policy, health, labels.',
+    'Configuration and state of one container: image, command, environment, mounts, networks, ports, restart policy, health, labels. Secret values (passwords, tokens, keys, URL passwords) are masked unless you hold secrets:read.',
   permission: 'docker:read',
   risk: 'low',
   input: z.object({ container: z.string().min(1).max(200).describe('Container id or name') }),
@@ -128,7 +127,7 @@ export const containerInspect = dockerTool({
     restart_count: z.number().int(),
     command: z.array(z.string()),
     entrypoint: z.array(z.string()),
-    env: z.array(z.string()).describe('NAME=value; secret-looking values are ***'),
+    env: z.array(z.string()).describe('NAME=value; secret values are [secret: N chars] without secrets:read'),
     labels: z.record(z.string(), z.string()),
     mounts: z.array(mountRow),
     networks: z.record(z.string(), z.object({ ip: z.string(), aliases: z.array(z.string()) })),
@@ -172,7 +171,7 @@ export const containerInspect = dockerTool({
       restart_count: info.RestartCount,
       command: asList(info.Config.Cmd),
       entrypoint: asList(info.Config.Entrypoint as string | string[] | undefined),
-      env: maskEnv(info.Config.Env),
+      env: info.Config.Env ?? [],
       labels: info.Config.Labels ?? {},
       mounts: (info.Mounts ?? []).map((m) => ({
         type: m.Type ?? '',

@@ -3,7 +3,7 @@ import { formatArg } from '../../mcp/format.ts';
 import { knownNumber } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
 import { engineCall, inspectImage } from './engine.ts';
-import { maskEnv } from './mask.ts';
+import { checkImageRef, checkLabelFilter } from './names.ts';
 import { pullImage, withTag } from './pull.ts';
 
 const imageRef = z.string().min(1).max(300).describe('Image reference (name:tag, name@digest) or id');
@@ -65,7 +65,7 @@ export const imageInspect = dockerTool({
   name: 'docker_image_inspect',
   title: 'Docker: Inspect image',
   description:
-    'Details of one image: tags, digests, created, size, platform, default command, environment (secret-looking values masked), exposed ports, labels, layer count.',
+    'Details of one image: tags, digests, created, size, platform, default command, environment (secret values masked unless you hold secrets:read), exposed ports, labels, layer count.',
   permission: 'docker:read',
   risk: 'low',
   input: z.object({ image: imageRef }),
@@ -97,7 +97,7 @@ export const imageInspect = dockerTool({
       architecture: info.Architecture,
       command: asList(info.Config?.Cmd),
       entrypoint: asList(info.Config?.Entrypoint),
-      env: maskEnv(info.Config?.Env),
+      env: info.Config?.Env ?? [],
       exposed_ports: Object.keys(info.Config?.ExposedPorts ?? {}),
       labels: info.Config?.Labels ?? {},
       layers: info.RootFS?.Layers?.length ?? 0,
@@ -124,6 +124,7 @@ export const imagePull = dockerTool({
   }),
   output: z.object({ image: z.string(), id: z.string(), status: z.string() }),
   summarize: ({ image }) => `Pull the image "${withTag(image)}" from its registry.`,
+  validate: ({ image }) => void checkImageRef(image),
   handler: async ({ image }, ctx) => {
     const status = await pullImage(ctx, image);
     const info = await inspectImage(ctx, withTag(image));
@@ -144,6 +145,7 @@ export const imageRemove = dockerTool({
   }),
   output: z.object({ untagged: z.array(z.string()), deleted: z.array(z.string()) }),
   summarize: ({ image, force }) => `Remove the image "${image}"${force ? ' even if containers use it' : ''}.`,
+  validate: ({ image }) => void checkImageRef(image),
   handler: async ({ image, force }, ctx) => {
     const info = await inspectImage(ctx, image);
     const target = /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? info.Id : image;
@@ -174,6 +176,9 @@ export const imagePrune = dockerTool({
   output: z.object({ deleted: z.array(z.string()), reclaimed_bytes: z.number() }),
   summarize: ({ label }) =>
     `Remove every dangling image on this Docker engine${label?.length ? ` labelled ${label.join(', ')}` : ''}.`,
+  validate: ({ label }) => {
+    for (const l of label ?? []) checkLabelFilter(l);
+  },
   handler: async ({ label }, ctx) => {
     const filters: Record<string, string[]> = { dangling: ['true'] };
     if (label?.length) filters.label = label;

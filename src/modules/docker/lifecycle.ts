@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors.ts';
 import type { ToolContext } from '../../mcp/tool.ts';
 import { type DockerContext, dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer } from './engine.ts';
+import { checkContainerRef } from './names.ts';
 
 const containerArg = z.string().min(1).max(200).describe('Container id or name');
 const stateOutput = z.object({
@@ -53,6 +54,7 @@ function lifecycleTool(
     input: z.object({ container: containerArg }),
     output: stateOutput,
     summarize: ({ container }) => `${title} "${container}".`,
+    validate: ({ container }) => void checkContainerRef(container),
     handler: ({ container }, ctx) => transition(ctx, container, verb, operation),
   });
 }
@@ -103,6 +105,7 @@ export const containerRemove = dockerTool({
   output: z.object({ id: z.string(), name: z.string(), removed: z.boolean() }),
   summarize: ({ container, force, volumes }) =>
     `Remove container "${container}"${force ? ' even if running' : ''}${volumes ? ' with its anonymous volumes' : ''}.`,
+  validate: ({ container }) => void checkContainerRef(container),
   handler: async ({ container, force, volumes }, ctx) => {
     const info = await inspectContainer(ctx, container);
     const name = containerName(info.Name);

@@ -61,6 +61,11 @@ export function withHostOption(tool: DockerTool): DockerTool {
     summarize: tool.summarize
       ? ({ host, ...args }) => `${tool.summarize!(args)}${host ? ` (on host ${host})` : ''}`
       : undefined,
+    // An unknown host, or one without docker: true, is refused before the risk rule, like the tool's own checks.
+    validate: ({ host, ...args }, ctx) => {
+      if (host) ctx.docker.remote(host);
+      return tool.validate?.(args, ctx);
+    },
     handler: ({ host, ...args }, ctx) => {
       if (!host) return tool.handler(args, ctx);
       const docker = {

@@ -6,6 +6,7 @@ import type { ToolContext } from '../../mcp/tool.ts';
 import { readContainerLogs } from './container-logs.ts';
 import { type DockerContext, dockerTool } from './context.ts';
 import { containerName, engineCall, inspectContainer, inspectImage } from './engine.ts';
+import { checkContainerRef } from './names.ts';
 import { pullImage } from './pull.ts';
 import { recreatePlan } from './recreate.ts';
 
@@ -83,6 +84,7 @@ export const containerUpdate = dockerTool({
   }),
   summarize: ({ container }) =>
     `Update container "${container}" to the newest image of its tag (recreating it).`,
+  validate: ({ container }) => void checkContainerRef(container),
   handler: async ({ container, pull, force }, ctx) => {
     const info = await inspectContainer(ctx, container);
     const name = containerName(info.Name);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import type { Risk } from '../../mcp/tool.ts';
 import type { LoadedEntry } from './catalog/load.ts';
+import { renderArgv } from './catalog/render.ts';
 import type { CatalogParameter } from './catalog/schema.ts';
 import { sshTool } from './context.ts';
 import { hostCandidates } from './discovery.ts';
@@ -67,6 +68,7 @@ export const hostCheck = sshTool({
   risk: 'low',
   openWorld: true,
   input: z.object({ host: hostName }),
+  validate: ({ host }, { ssh }) => void ssh.hosts.get(host),
   output: z.object({
     host: z.string(),
     address: z.string(),
@@ -161,6 +163,23 @@ const runOutput = z.object({
   duration_ms: z.number(),
 });
 
+function allowedEntry(entry: LoadedEntry, accepts: readonly Risk[], held: ReadonlySet<string>): LoadedEntry {
+  if (!accepts.includes(entry.risk)) {
+    throw new GatewayError(
+      'ERR_POLICY_DENIED',
+      `"${entry.name}" is a ${entry.risk}-risk command; run it with ${runnerFor(entry.risk)}.`,
+    );
+  }
+  if (!held.has(entry.permission)) {
+    throw new GatewayError(
+      'ERR_PERMISSION_DENIED',
+      `"${entry.name}" needs the ${entry.permission} permission, which you do not hold.`,
+      { details: { required: entry.permission } },
+    );
+  }
+  return entry;
+}
+
 function makeRunner(name: string, risk: Risk, accepts: readonly Risk[], title: string, description: string) {
   return sshTool({
     name,
@@ -173,21 +192,15 @@ function makeRunner(name: string, risk: Risk, accepts: readonly Risk[], title: s
     output: runOutput,
     summarize: ({ host, command, parameters }) =>
       `Run catalog command "${command}" on host "${host}" with ${JSON.stringify(parameters)}.`,
+    // Host, command, its risk and permission, and every parameter against the catalog: all before the
+    // risk rule, so no confirmation or approval is ever asked for a command that could not run.
+    validate: ({ host, command, parameters }, { ssh, principal }) => {
+      ssh.hosts.get(host);
+      const entry = allowedEntry(ssh.entry(command), accepts, principal.permissions);
+      renderArgv(entry, parameters);
+    },
     handler: ({ host, command, parameters }, { ssh, signal, principal }) => {
-      const entry: LoadedEntry = ssh.entry(command);
-      if (!accepts.includes(entry.risk)) {
-        throw new GatewayError(
-          'ERR_POLICY_DENIED',
-          `"${command}" is a ${entry.risk}-risk command; run it with ${runnerFor(entry.risk)}.`,
-        );
-      }
-      if (!principal.permissions.has(entry.permission)) {
-        throw new GatewayError(
-          'ERR_PERMISSION_DENIED',
-          `"${command}" needs the ${entry.permission} permission, which you do not hold.`,
-          { details: { required: entry.permission } },
-        );
-      }
+      const entry = allowedEntry(ssh.entry(command), accepts, principal.permissions);
       return ssh.run(host, entry, parameters, signal);
     },
   });

@@ -118,13 +118,28 @@ export function parseApkInfo(text: string): InstalledPackage[] {
 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+._-]{0,127}(?:=[A-Za-z0-9.+~:_-]{1,100})?$/;
 
-/** Package names as Debian/RPM/Alpine allow them, optionally pinned with =version; nothing that looks like an option. */
+/** Why apt would read this argument as something other than "this package" (undefined when it would not). */
+function packageNameProblem(name: string): string | undefined {
+  if (!PACKAGE_NAME.test(name)) return 'not a package name';
+  // apt-get reads a trailing "-" as "remove" and "+" as "install", even inside install and remove.
+  if (/[+-]$/.test(name)) return 'ends with "+" or "-", which apt reads as "install"/"remove" instead';
+  if (/\.(deb|dsc|changes)$/.test(name)) return 'names a package file, not a package';
+  return undefined;
+}
+
+/**
+ * Package names as Debian/RPM/Alpine allow them, optionally pinned with =version; nothing that
+ * looks like an option, a file, or a name apt would turn into the opposite action.
+ */
 export function checkPackageNames(names: readonly string[]): string[] {
-  const bad = names.filter((n) => !PACKAGE_NAME.test(n));
+  const bad = names.flatMap((n) => {
+    const problem = packageNameProblem(n);
+    return problem ? [`${JSON.stringify(n.length > 100 ? `${n.slice(0, 100)}…` : n)} (${problem})`] : [];
+  });
   if (bad.length)
     throw new GatewayError(
       'ERR_INPUT_REJECTED',
-      `Not valid package names: ${bad.map((b) => JSON.stringify(b)).join(', ')}. Use names like "nginx" or "curl=7.88.1-10" (lower-case letters, digits, + . - _).`,
+      `Not valid package names: ${bad.join(', ')}. Use names like "nginx" or "curl=7.88.1-10" (lower-case letters, digits, + . - _; not ending in + or -). A package whose name ends in + (g++) is installed with its version pinned (g++=4:12.2.0-3).`,
     );
   return [...new Set(names)];
 }

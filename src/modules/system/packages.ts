@@ -5,6 +5,7 @@ import type { ToolContext } from '../../mcp/tool.ts';
 import { type AptAction, aptCommand, aptFailure, sudoMissing } from './apt-commands.ts';
 import { type SystemContext, systemTool } from './context.ts';
 import {
+  checkPackageNames,
   detectPackageManager,
   type PendingUpdate,
   parseApkInfo,
@@ -235,6 +236,7 @@ export const packagesInstall = systemTool({
   input: z.object({ packages: namesArg }),
   output: changeOutput,
   summarize: ({ packages }) => `Install ${packages.join(', ')} on this host.`,
+  validate: ({ packages }) => void checkPackageNames(packages),
   handler: ({ packages }, ctx) => runAptChange(ctx, 'install', packages),
 });
 
@@ -247,6 +249,7 @@ export const packagesRemove = systemTool({
   input: z.object({ packages: namesArg }),
   output: changeOutput,
   summarize: ({ packages }) => `Remove ${packages.join(', ')} from this host.`,
+  validate: ({ packages }) => void checkPackageNames(packages),
   handler: ({ packages }, ctx) => runAptChange(ctx, 'remove', packages),
 });
 

@@ -7,14 +7,18 @@ import { systemTool } from './context.ts';
 import { processNames } from './process-names.ts';
 import { sharedRead } from './shared-read.ts';
 
-const SECRET_ARG = /((?:^|\s)--?[\w-]*(?:pass(?:word)?|token|secret|api[_-]?key|auth)[\w-]*(?:=|\s+))(\S+)/gi;
-
-/** Mask values of secret-looking flags in a command line (`--password=x` → `--password=***`). */
-export function maskCommandLine(command: string): string {
-  return command.replace(SECRET_ARG, '$1***');
-}
-
 let lastRead = 0;
+const COMMAND_MAX = 500;
+
+/**
+ * A long command line is cut between arguments, never inside one: a URL or `--password=…` cut in half
+ * would no longer be recognised (and masked) as a secret.
+ */
+function cutCommandLine(command: string): string {
+  if (command.length <= COMMAND_MAX) return command;
+  const space = command.lastIndexOf(' ', COMMAND_MAX);
+  return `${space > 0 ? command.slice(0, space) : ''} …(cut: ${command.length} characters)`.trimStart();
+}
 
 /**
  * systeminformation reports process CPU as the share since its previous read
@@ -65,7 +69,9 @@ const processRow = z.object({
   rss_bytes: z.number(),
   state: z.string(),
   started: z.string().nullable().describe('ISO 8601, UTC'),
-  command: z.string().describe('Command line, secret-looking flag values masked'),
+  command: z
+    .string()
+    .describe('Command line (passwords, tokens and keys in it masked unless you hold secrets:read)'),
 });
 
 export const processesTop = systemTool({
@@ -103,7 +109,8 @@ export const processesTop = systemTool({
         rss_bytes: p.memRss * 1024,
         state: p.state,
         started: startedAt(p.started),
-        command: maskCommandLine(`${p.command} ${p.params}`.trim()).slice(0, 500),
+        // Masked by the call wrapper for callers without secrets:read (one redaction path for every tool).
+        command: cutCommandLine(`${p.command} ${p.params}`.trim()),
       })),
       total: data.list.filter((p) => !isOwnSampler(p)).length,
       running: data.list.filter((p) => p.state === 'running' && !isOwnSampler(p)).length,

@@ -62,6 +62,9 @@ export const servicesList = systemTool({
     format: formatArg,
   }),
   output: z.object({ units: z.array(unitRow), count: z.number().int() }),
+  validate: ({ pattern }) => {
+    if (pattern) checkUnitPattern(pattern);
+  },
   handler: async (input, ctx) => {
     const units = await listUnits(ctx, input);
     return { units, count: units.length };
@@ -174,6 +177,7 @@ export const serviceStatus = systemTool({
     fragment_path: z.string(),
     recent_logs: z.array(journalEntry),
   }),
+  validate: ({ unit }) => void checkUnitName(unit),
   handler: async ({ unit, log_lines }, ctx) => {
     const name = checkUnitName(unit);
     const p = await showUnit(
@@ -237,6 +241,7 @@ export const serviceLogs = systemTool({
     truncated: z.boolean(),
     note: journalNoteField,
   }),
+  validate: ({ unit }) => void checkUnitName(unit),
   handler: async (input, ctx) => {
     const unit = checkUnitName(input.unit);
     await showUnit(ctx.system.runner, unit, [], opts(ctx));
@@ -274,6 +279,8 @@ function actionTool(action: keyof typeof ACTIONS) {
       unit_file_state: z.string(),
     }),
     summarize: ({ unit }) => `${verb} the systemd unit ${unit} on this host.`,
+    // "--all" or any other name that is not a unit is refused here, before a confirmation or an approval.
+    validate: ({ unit }) => void checkUnitName(unit),
     handler: async ({ unit }, ctx) => {
       const name = checkUnitName(unit);
       await showUnit(ctx.system.runner, name, [], opts(ctx));

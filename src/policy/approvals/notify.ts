@@ -11,7 +11,10 @@ export interface NotifyResult {
   error?: string;
 }
 
-/** The JSON body of a generic webhook: everything an automation needs, nothing secret. */
+/** An ntfy message is at most 4,096 bytes; longer ones become attachments. The arguments go in when they fit. */
+const NTFY_BODY_MAX_BYTES = 3500;
+
+/** The JSON body of a generic webhook: everything an automation needs, the complete arguments with secrets masked. */
 export function webhookPayload(record: ApprovalRecord, url: string) {
   return {
     type: 'approval.requested',
@@ -41,7 +44,12 @@ export function ntfyRequest(record: ApprovalRecord, url: string, token: string |
     },
     token,
   );
-  const body = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
+  const head = `${record.summary}\nRequested by ${record.principalName}. Expires ${new Date(record.expiresAt).toISOString()}.\nID: ${record.id}`;
+  const withArgs = `${head}\nArguments: ${JSON.stringify(record.args)}`;
+  const body =
+    Buffer.byteLength(withArgs) <= NTFY_BODY_MAX_BYTES
+      ? withArgs
+      : `${head}\nArguments: too long for a push message; open the approval page to read them all before deciding.`;
   return { headers, body };
 }
 
@@ -82,7 +90,8 @@ export async function notifyApprovalRequested(
     attempts.push(
       (async (): Promise<NotifyResult> => {
         try {
-          await post(topic, ntfyRequest(record, url, notify.ntfy_token), notify.timeout);
+          const request = ntfyRequest(record, url, notify.ntfy_token);
+          await post(topic, request, notify.timeout);
           return { channel: 'ntfy', target: hostOf(topic), ok: true };
         } catch (error) {
           return { channel: 'ntfy', target: hostOf(topic), ok: false, error: describeFailure(error) };

@@ -1,16 +1,27 @@
 import { EventEmitter } from 'node:events';
 import type { AuditLog } from '../../audit/log.ts';
+import { redactArgs } from '../../audit/redact.ts';
 import { principalSummary } from '../../auth/principal.ts';
 import type { Config } from '../../config/schema.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { StateDb } from '../../state/db.ts';
-import type { GateRequest } from '../gate.ts';
+import type { GateOutcome, GateRequest } from '../gate.ts';
 import { argsHash } from './canonical.ts';
 import { type DecideInput, decideApproval } from './decide.ts';
+import {
+  APPROVAL_ID,
+  bindingError,
+  finalStateError,
+  malformedId,
+  pendingError,
+  resultGone,
+  stillRunning,
+} from './messages.ts';
 import { notifyApprovalRequested } from './notify.ts';
+import { ApprovalResults } from './results.ts';
 import { type ApprovalRecord, ApprovalStore } from './store.ts';
-import { approvalUrl, describeForHuman, displayArgs, summarizeCall } from './summary.ts';
+import { approvalUrl, describeForHuman, humanCopy, summarizeCall } from './summary.ts';
 
 export interface ApprovalsDeps {
   config: Pick<Config, 'policy' | 'public_url' | 'listen'>;
@@ -26,14 +37,32 @@ const PROGRESS_EVERY_MS = 5000;
 const KEEP_FINISHED_MS = 30 * 86_400_000;
 
 /**
- * Out-of-band approvals: creates requests, announces them, waits for a decision
- * (made here through the page, or in the database by the CLI), and lets an
- * approved request be used once, by the same principal, for the same tool and
- * arguments. The daemon is the only audit writer: decisions the CLI stored are
- * audited by the poll loop here.
+ * Where a call stands with its approval, as `step` answers it (never waiting):
+ * - `run`: approved, and now used by this call — run it, then hand its result to `outcome.keepResult`;
+ * - `pending`: not decided yet (`created` when this call has just asked for it);
+ * - `replay`: the call already ran under this approval — `outcome.replay` is what it answered.
+ * Denied, expired, foreign or malformed approvals, and a call still running, are thrown as GatewayErrors.
+ */
+export type ApprovalStep =
+  | { kind: 'run'; outcome: GateOutcome }
+  | { kind: 'pending'; record: ApprovalRecord; url: string; created: boolean }
+  | { kind: 'replay'; outcome: GateOutcome };
+
+/** What a client shows its user when it is asked to open the approval page. */
+function approvalMessage(request: GateRequest): string {
+  return `An approver must allow this before it runs:\n${describeForHuman(request.tool, request.args, request.principal)}\nOpen the approval page to review it.`;
+}
+
+/**
+ * Out-of-band approvals: creates requests, announces them, answers where a call
+ * stands (`step`, for every protocol era), lets an approved request be used once,
+ * by the same principal, for the same tool and arguments, and keeps what that call
+ * answered for a retry. The daemon is the only audit writer: decisions the CLI
+ * stored are audited by the poll loop here.
  */
 export class Approvals {
   readonly store: ApprovalStore;
+  readonly results: ApprovalResults;
   private readonly deps: ApprovalsDeps;
   private readonly ticks = new EventEmitter();
   private readonly timer: NodeJS.Timeout;
@@ -42,6 +71,7 @@ export class Approvals {
   constructor(deps: ApprovalsDeps) {
     this.deps = deps;
     this.store = new ApprovalStore(deps.db);
+    this.results = new ApprovalResults(deps.db);
     this.ticks.setMaxListeners(0);
     const tick = () =>
       this.tick().catch((err) => deps.log.warn({ err }, 'approvals: could not record a state change yet'));
@@ -68,33 +98,115 @@ export class Approvals {
     return record;
   }
 
-  /** The `approve` rule: use the presented approval, or request one and wait for it. */
-  async approve(request: GateRequest): Promise<void> {
-    const hash = argsHash(request.tool.name, request.args);
-    // A 2026-07-28 call never waits: it asks the client to open the page and call again.
+  /**
+   * Create-or-check, never wait: the one step both protocol eras build on. Without an approval id it
+   * asks for an approval (stored, audited, announced) and answers `pending`; with one it checks that the
+   * approval belongs to this very call and answers `pending`, `run` (using it up) or `replay`.
+   */
+  async step(request: GateRequest): Promise<ApprovalStep> {
+    const { tool, principal } = request;
+    const hash = argsHash(tool.name, request.args);
+    const id = request.approvalId;
+    if (id === undefined) return this.create(request, hash);
+    if (!APPROVAL_ID.test(id)) throw malformedId(tool.name);
+    const unbound = bindingError(this.store.get(id), id, tool.name, principal.id, hash);
+    if (unbound) throw unbound;
+    return this.serial(async () => {
+      await this.auditChanges(); // a decision the CLI made, or an expiry, is recorded before it counts
+      const record = this.store.get(id)!;
+      if (record.state === 'pending')
+        return { kind: 'pending', record, url: approvalUrl(this.deps.config, id), created: false };
+      if (record.state === 'used') return this.kept(record);
+      if (record.state !== 'approved') throw finalStateError(record, tool.name);
+      if (request.signal.aborted)
+        throw new GatewayError('ERR_TIMEOUT', 'The call was cancelled; the approval stays unused.');
+      if (!this.store.consume(id)) {
+        // Used by a racing call this instant (then it is running: say so), or expired just now.
+        const now = this.store.get(id)!;
+        if (now.state === 'used') return this.kept(now);
+        throw finalStateError({ ...now, state: 'expired' }, tool.name);
+      }
+      const keepMs = this.deps.config.policy.approval_result_keep;
+      this.results.begin(id, principal.id, keepMs);
+      await this.appendAudit(record, 'approval.used', { call_id: request.callId }).catch((error: unknown) => {
+        // Used up, yet not run: a retry is told so instead of "still running".
+        const text = `[ERR_AUDIT_UNAVAILABLE] The approval ${id} was used, but its use could not be audited, so ${tool.name} was not run. Ask for a new approval once the audit log is writable.`;
+        this.results.finish(id, { isError: true, content: [{ type: 'text', text }] }, keepMs);
+        throw error;
+      });
+      this.store.markAudited(id, 'used');
+      const outcome: GateOutcome = {
+        approvalId: id,
+        keepResult: (result) => {
+          try {
+            this.results.finish(id, result, keepMs);
+          } catch (err) {
+            this.deps.log.warn({ err, approval_id: id }, 'approvals: could not keep a result for a retry');
+          }
+        },
+      };
+      return { kind: 'run', outcome };
+    });
+  }
+
+  /**
+   * The `approve` rule. A 2026-07-28 call never waits: it asks the client (an input-required round with
+   * the page's URL) to open the page and call again. A 2025-era client that sent a progress token waits,
+   * with progress; any other answers at once with the pending approval id.
+   */
+  async approve(request: GateRequest): Promise<GateOutcome> {
     const rounds = request.channel.rounds;
     const presented = request.approvalId ?? rounds?.approvalId;
-    if (presented) {
-      const record = this.store.get(presented);
-      this.checkBinding(record, { ...request, approvalId: presented }, hash);
-      return rounds ? this.useWithoutWaiting(record!, request) : this.awaitAndUse(record!, request);
+    let step = await this.step(presented ? { ...request, approvalId: presented } : request);
+    if (step.kind !== 'pending') return step.outcome;
+    const { record, url } = step;
+    if (rounds) {
+      if (step.created && request.channel.info.canElicitUrl)
+        return rounds.askApproval(approvalMessage(request), url, record.id);
+      throw pendingError(record, url);
     }
+    if (step.created && request.channel.info.canElicitUrl) this.offerPage(request, record, url);
+    const wait = this.deps.config.policy.approval_wait;
+    // Without a progress token nothing tells the client to keep waiting: answer now, never past its timeout.
+    if (!request.channel.info.canProgress || wait <= 0) throw pendingError(record, url);
+    const deadline = Date.now() + wait;
+    let lastProgress = 0;
+    for (;;) {
+      const now = Date.now();
+      if (now >= deadline) throw pendingError(record, url);
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now;
+        await request.channel.progress({
+          progress: Math.round((now - (deadline - wait)) / 1000),
+          total: Math.round(wait / 1000),
+          message: `Waiting for approval ${record.id}: ${url}`,
+        });
+      }
+      await this.nextTick(request.signal, Math.min(deadline - now, PROGRESS_EVERY_MS));
+      step = await this.step({ ...request, approvalId: record.id });
+      if (step.kind !== 'pending') return step.outcome;
+    }
+  }
+
+  private async create(request: GateRequest, hash: string): Promise<ApprovalStep> {
+    const { tool, principal } = request;
+    const args = humanCopy(tool, request.args); // refuses what a person could not be shown in full
     const record = this.store.create({
-      principalId: request.principal.id,
-      principalName: request.principal.name,
-      tool: request.tool.name,
-      risk: request.tool.risk,
-      args: displayArgs(request.tool, request.args),
+      principalId: principal.id,
+      principalName: principal.name,
+      tool: tool.name,
+      risk: tool.risk,
+      args,
       argsHash: hash,
-      summary: summarizeCall(request.tool, request.args),
+      summary: summarizeCall(tool, request.args),
       ttlMs: this.deps.config.policy.approval_ttl,
     });
     await this.serial(async () => {
       await this.appendAudit(record, 'approval.created', {
         call_id: request.callId,
-        principal: principalSummary(request.principal),
+        principal: principalSummary(principal),
         risk: record.risk,
-        args: record.args,
+        args: redactArgs(request.args, tool.sensitive),
         args_hash: record.argsHash,
         summary: record.summary,
         expires_at: new Date(record.expiresAt).toISOString(),
@@ -105,116 +217,28 @@ export class Approvals {
     });
     const url = approvalUrl(this.deps.config, record.id);
     const results = await notifyApprovalRequested(record, url, this.deps.config, this.deps.log);
-    const offerUrl = request.channel.info.canElicitUrl;
     await this.serial(() =>
-      this.appendAudit(record, 'approval.notified', { channels: results, url_elicitation: offerUrl }),
+      this.appendAudit(record, 'approval.notified', {
+        channels: results,
+        url_elicitation: request.channel.info.canElicitUrl,
+      }),
     );
-    const message = `An approver must allow this before it runs:\n${describeForHuman(request.tool, request.args, request.principal)}\nOpen the approval page to review it.`;
-    if (rounds) {
-      if (offerUrl) return rounds.askApproval(message, url, record.id);
-      throw this.pendingError(record, request);
-    }
-    if (offerUrl) {
-      // Not awaited: the call waits for the decision, not for the client's answer to the prompt.
-      request.channel
-        .elicitUrl(message, url, record.id)
-        .catch((err) => this.deps.log.debug({ err, approval_id: record.id }, 'URL elicitation failed'));
-    }
-    return this.awaitAndUse(record, request);
+    return { kind: 'pending', record, url, created: true };
   }
 
-  private checkBinding(record: ApprovalRecord | undefined, request: GateRequest, hash: string): void {
-    const id = request.approvalId;
-    const fresh = `Call ${request.tool.name} without approval_id to request a new approval.`;
-    const invalid = (message: string) => new GatewayError('ERR_APPROVAL_INVALID', `${message} ${fresh}`);
-    if (!record) throw invalid(`There is no approval "${id}".`);
-    if (record.principalId !== request.principal.id)
-      throw invalid(`Approval ${id} was requested by another principal; only they can use it.`);
-    if (record.tool !== request.tool.name)
-      throw invalid(`Approval ${id} is for ${record.tool}, not ${request.tool.name}.`);
-    if (record.argsHash !== hash) {
-      throw invalid(
-        `The arguments differ from the ones approval ${id} was requested for (an approval covers exactly one set of arguments: ${JSON.stringify(record.args)}).`,
-      );
-    }
+  /** A used approval: the result its call left, or why there is none. */
+  private kept(record: ApprovalRecord): ApprovalStep {
+    const kept = this.results.get(record.id, record.principalId);
+    if (!kept) throw resultGone(record);
+    if (kept.state === 'running') throw stillRunning(record, kept.startedAt);
+    return { kind: 'replay', outcome: { approvalId: record.id, replay: kept.result } };
   }
 
-  private async awaitAndUse(record: ApprovalRecord, request: GateRequest): Promise<void> {
-    const deadline = Date.now() + this.deps.config.policy.approval_wait;
-    let lastProgress = 0;
-    for (;;) {
-      await this.serial(() => this.auditChanges());
-      const current = this.store.get(record.id)!;
-      if (current.state === 'approved') {
-        if (await this.use(current, request)) return;
-        continue; // expired or used by a racing call this instant: the next round says which
-      }
-      if (current.state !== 'pending') throw this.finalStateError(current, request);
-      const now = Date.now();
-      if (now >= deadline) throw this.pendingError(current, request);
-      if (now - lastProgress >= PROGRESS_EVERY_MS) {
-        lastProgress = now;
-        const waited = Math.round((now - (deadline - this.deps.config.policy.approval_wait)) / 1000);
-        await request.channel.progress({
-          progress: waited,
-          total: Math.round(this.deps.config.policy.approval_wait / 1000),
-          message: `Waiting for approval ${current.id}: ${approvalUrl(this.deps.config, current.id)}`,
-        });
-      }
-      await this.nextTick(request.signal, deadline - now);
-    }
-  }
-
-  /** Run once if approved now; otherwise say where it stands (2026-07-28 calls never wait). */
-  private async useWithoutWaiting(record: ApprovalRecord, request: GateRequest): Promise<void> {
-    await this.serial(() => this.auditChanges());
-    const current = this.store.get(record.id)!;
-    if (current.state === 'approved' && (await this.use(current, request))) return;
-    const now = this.store.get(record.id)!;
-    throw now.state === 'pending' ? this.pendingError(now, request) : this.finalStateError(now, request);
-  }
-
-  /** Consume an approved request for this call; false when a racing call or expiry got there first. */
-  private use(record: ApprovalRecord, request: GateRequest): Promise<boolean> {
-    return this.serial(async () => {
-      if (!this.store.consume(record.id)) return false;
-      await this.appendAudit(record, 'approval.used', { call_id: request.callId });
-      this.store.markAudited(record.id, 'used');
-      return true;
-    });
-  }
-
-  private finalStateError(record: ApprovalRecord, request: GateRequest): GatewayError {
-    const fresh = `Call ${request.tool.name} without approval_id to request a new approval.`;
-    switch (record.state) {
-      case 'denied':
-        return new GatewayError(
-          'ERR_APPROVAL_DENIED',
-          `Approval ${record.id} was denied by ${record.decidedByName ?? 'an approver'}${record.reason ? `: ${record.reason}` : ''}. It was not run.`,
-        );
-      case 'used':
-        return new GatewayError(
-          'ERR_APPROVAL_INVALID',
-          `Approval ${record.id} has already been used (an approval runs one call only). ${fresh}`,
-        );
-      default:
-        return new GatewayError(
-          'ERR_APPROVAL_INVALID',
-          `Approval ${record.id} expired at ${new Date(record.expiresAt).toISOString()} without being used. ${fresh}`,
-        );
-    }
-  }
-
-  private pendingError(record: ApprovalRecord, request: GateRequest): GatewayError {
-    const url = approvalUrl(this.deps.config, record.id);
-    return new GatewayError(
-      'ERR_APPROVAL_PENDING',
-      `${request.tool.name} needs an out-of-band approval and it has not been given yet (approval id ${record.id}: ${record.summary}). ` +
-        `Ask a person with approvals:grant to approve it at ${url} or with \`tailwarden approvals approve ${record.id}\` on the gateway host. ` +
-        `Then call ${request.tool.name} again with the same arguments plus "approval_id": "${record.id}"; it runs once approved. ` +
-        `The request expires at ${new Date(record.expiresAt).toISOString()}.`,
-      { details: { approval_id: record.id, url } },
-    );
+  /** Offer the page through URL elicitation; not awaited: the call waits for the decision, not the prompt. */
+  private offerPage(request: GateRequest, record: ApprovalRecord, url: string): void {
+    request.channel
+      .elicitUrl(approvalMessage(request), url, record.id)
+      .catch((err) => this.deps.log.debug({ err, approval_id: record.id }, 'URL elicitation failed'));
   }
 
   private nextTick(signal: AbortSignal, maxMs: number): Promise<void> {
@@ -269,6 +293,7 @@ export class Approvals {
       this.store.markAudited(record.id, record.state);
     }
     this.store.prune(Date.now() - KEEP_FINISHED_MS);
+    this.results.prune();
   }
 
   private appendAudit(record: ApprovalRecord, event: string, fields: Record<string, unknown>) {

@@ -95,7 +95,7 @@ export function stringProperties(schema: JsonSchema, prefix: string[] = []): str
 export function mutatedArguments(schema: JsonSchema, rng: Rng): { args: unknown; what: string } {
   const base = validObject(schema, rng);
   const names = Object.keys(schema.properties ?? {});
-  // Mostly invalid: an extra property is stripped, so that call really runs (and costs a handler run).
+  // Mostly invalid: an extra property is refused like a wrong value (tool inputs are strict).
   const roll = rng.int(0, 19);
   if (names.length > 0 && roll < 14) {
     const name = rng.pick(names);

@@ -7,6 +7,8 @@ import { dockerTool } from '../context.ts';
 import { checkRef, checkRepository, commitLog, git, resolveRef } from './git.ts';
 import {
   type Ctx,
+  checkComposePath,
+  checkStackName,
   compose,
   composeFile,
   gitOptions,
@@ -30,15 +32,23 @@ const serviceRow = z.object({
 });
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Names and values the stack's .env can hold: one NAME=value per line, so no line breaks in a value. */
+function checkEnvironment(environment: Record<string, string>): void {
+  for (const [key, value] of Object.entries(environment)) {
+    if (!ENV_NAME.test(key))
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `Environment name ${JSON.stringify(key.slice(0, 100))} is not valid (letters, digits and _, not starting with a digit).`,
+      );
+    if (/[\r\n\0]/.test(value))
+      throw new GatewayError('ERR_INPUT_REJECTED', `The value of ${key} has a line break or a NUL byte.`);
+  }
+}
+
 function envFileText(environment: Record<string, string>): string {
+  checkEnvironment(environment);
   return Object.entries(environment)
-    .map(([key, value]) => {
-      if (!ENV_NAME.test(key))
-        throw new GatewayError('ERR_INPUT_REJECTED', `Environment name "${key}" is not valid.`);
-      if (/[\r\n]/.test(value))
-        throw new GatewayError('ERR_INPUT_REJECTED', `The value of ${key} has a line break.`);
-      return `${key}=${value}\n`;
-    })
+    .map(([key, value]) => `${key}=${value}\n`)
     .join('');
 }
 
@@ -60,7 +70,6 @@ export const stackDeploy = dockerTool({
   permission: 'docker:admin',
   risk: 'critical',
   openWorld: true,
-  sensitive: ['environment'],
   input: z.object({
     name: stackName,
     repository: z
@@ -79,7 +88,9 @@ export const stackDeploy = dockerTool({
     environment: z
       .record(z.string(), z.string().max(10_000))
       .optional()
-      .describe("Values written to the stack's .env (kept out of the audit log)"),
+      .describe(
+        "Values written to the stack's .env; secret values (names such as *_PASSWORD, *_TOKEN, *_KEY) are masked in the audit log and approvals",
+      ),
   }),
   output: z.object({
     stack: z.string(),
@@ -89,6 +100,13 @@ export const stackDeploy = dockerTool({
   }),
   summarize: ({ name, repository, ref }) =>
     `Deploy stack "${name}" from ${repository}${ref ? ` at ${ref}` : ''} and start it.`,
+  validate: ({ name, repository, ref, compose_file, environment }, ctx) => {
+    checkStackName(name);
+    checkRepository(repository, ctx.docker.config.allowed_git_hosts);
+    if (ref) checkRef(ref);
+    if (compose_file) checkComposePath(compose_file);
+    if (environment) checkEnvironment(environment);
+  },
   handler: async ({ name, repository, ref, compose_file, environment }, ctx) => {
     const dir = stackDir(ctx, name);
     checkRepository(repository, ctx.docker.config.allowed_git_hosts);
@@ -178,6 +196,10 @@ export const stackUpdate = dockerTool({
   }),
   summarize: ({ name, ref }) =>
     `Update stack "${name}"${ref ? ` to ${ref}` : ''} from git and recreate changed services.`,
+  validate: ({ name, ref }) => {
+    checkStackName(name);
+    if (ref) checkRef(ref);
+  },
   handler: async ({ name, ref, pull }, ctx) => {
     const { dir, meta } = await managedStack(ctx, name);
     if (ref) checkRef(ref);
@@ -243,6 +265,7 @@ export const stackDown = dockerTool({
   input: downInput,
   output: z.object({ stack: z.string(), volumes_removed: z.boolean() }),
   summarize: ({ name, volumes }) => `Take stack "${name}" down${volumes ? ' and delete its volumes' : ''}.`,
+  validate: ({ name }) => void checkStackName(name),
   handler: async ({ name, volumes }, ctx) => {
     await down(ctx, name, volumes);
     return { stack: name, volumes_removed: volumes };
@@ -260,6 +283,7 @@ export const stackRemove = dockerTool({
   output: z.object({ stack: z.string(), volumes_removed: z.boolean(), removed_dir: z.string() }),
   summarize: ({ name, volumes }) =>
     `Remove stack "${name}" and its checkout${volumes ? ', deleting its volumes' : ''}.`,
+  validate: ({ name }) => void checkStackName(name),
   handler: async ({ name, volumes }, ctx) => {
     const dir = await down(ctx, name, volumes);
     await rm(dir, { recursive: true, force: true });

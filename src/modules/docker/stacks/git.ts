@@ -1,3 +1,4 @@
+import { maskSecretsInText } from '../../../audit/secrets.ts';
 import { GatewayError } from '../../../errors.ts';
 import { lastLines, runProgram } from './run.ts';
 
@@ -17,7 +18,7 @@ const SCP_LIKE = /^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
 export function checkRepository(url: string, allowedHosts: readonly string[]): RepoSource {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   // The URL is echoed without its password: error messages reach the audit log and the caller's transcript.
-  const shown = url.replace(/(:\/\/[^\s/?#@:]*):[^\s/?#@]*@/, '$1:[redacted]@');
+  const shown = maskSecretsInText(url);
   const refuse = (why: string) =>
     new GatewayError('ERR_INPUT_REJECTED', `Repository "${shown}" refused: ${why}`);
   if (url.startsWith('-') || /\s/.test(url)) throw refuse('it is not a URL.');

@@ -14,15 +14,36 @@ export type Ctx = ToolContext & DockerContext;
 export const STACK_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
-/** A stack name is a compose project name and a directory name: no path segments, ever. */
-export function stackDir(ctx: Ctx, name: string): string {
+/** A stack name is a compose project name and a directory name: no path segments, no option, ever. */
+export function checkStackName(name: string): string {
   if (!STACK_NAME.test(name)) {
     throw new GatewayError(
       'ERR_INPUT_REJECTED',
-      `Stack name "${name}" is not allowed: use lowercase letters, digits, "-" and "_" (starting with a letter or digit, at most 63).`,
+      `Stack name ${JSON.stringify(name.slice(0, 100))} is not allowed: use lowercase letters, digits, "-" and "_" (starting with a letter or digit, at most 63).`,
     );
   }
-  return join(ctx.docker.stacksDir, name);
+  return name;
+}
+
+export function stackDir(ctx: Ctx, name: string): string {
+  return join(ctx.docker.stacksDir, checkStackName(name));
+}
+
+/** The compose file path as given: relative, inside the checkout (symlinks are checked after the clone). */
+export function checkComposePath(path: string): string {
+  const clean = normalize(path);
+  if (isAbsolute(clean) || clean === '..' || clean.startsWith(`..${sep}`) || /[\0\r\n]/.test(path)) {
+    throw new GatewayError(
+      'ERR_INPUT_REJECTED',
+      `compose_file ${JSON.stringify(path.slice(0, 300))} must be a relative path inside the repository.`,
+    );
+  }
+  if (clean.split(sep).some((segment) => segment.startsWith('-')))
+    throw new GatewayError(
+      'ERR_INPUT_REJECTED',
+      `compose_file ${JSON.stringify(path.slice(0, 300))} has a name starting with "-", which a program could read as an option.`,
+    );
+  return clean;
 }
 
 /** The compose file inside the checkout; refuses paths (or symlinks) that leave it. */
@@ -37,14 +58,7 @@ export async function composeFile(dir: string, path: string | undefined): Promis
     }
     return join(dir, found);
   }
-  const clean = normalize(path);
-  if (isAbsolute(clean) || clean === '..' || clean.startsWith(`..${sep}`)) {
-    throw new GatewayError(
-      'ERR_INPUT_REJECTED',
-      `compose_file "${path}" must be a relative path inside the repository.`,
-    );
-  }
-  const full = join(dir, clean);
+  const full = join(dir, checkComposePath(path));
   const real = await realpath(full).catch(() => {
     throw new GatewayError('ERR_INPUT_REJECTED', `The repository has no file "${path}".`);
   });

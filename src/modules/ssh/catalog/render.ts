@@ -67,7 +67,10 @@ export function renderArgv(entry: LoadedEntry, args: Record<string, unknown>): s
     const known = Object.keys(entry.parameters);
     throw new GatewayError(
       'ERR_INPUT_REJECTED',
-      `${entry.name}: unknown parameter(s) ${unknown.join(', ')}; it takes ${known.length ? known.join(', ') : 'none'}.`,
+      `${entry.name}: unknown parameter(s) ${unknown
+        .slice(0, 5)
+        .map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k))
+        .join(', ')}; it takes ${known.length ? known.join(', ') : 'none'}.`,
     );
   }
   const values = new Map<string, string>();

@@ -1,9 +1,12 @@
-/** Tailscale secrets have a recognisable prefix; anything shaped like one is hidden too. */
-const TSKEY = /tskey-[A-Za-z0-9-]+/g;
+import { scrubText } from '../../../audit/redact.ts';
 
-/** Remove every known secret value (and tskey-… look-alikes) from a text bound for a message or log. */
+/**
+ * Remove the gateway's own Tailscale credentials (known values) and anything the shared secret
+ * detector recognises (tskey-… keys among them) from a text bound for a message or a log.
+ */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 6) out = out.split(secret).join('[redacted]');
-  return out.replace(TSKEY, 'tskey-[redacted]');
+  return scrubText(
+    text,
+    secrets.filter((secret) => secret.length >= 6),
+  );
 }
