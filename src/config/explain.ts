@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { printable } from '../util/printable.ts';
 import { didYouMean } from '../util/similar.ts';
+import { printable } from '../util/terminal-safe.ts';
 import { type ConfigLeaf, getPath, keysAt } from './walk.ts';
 
 /**

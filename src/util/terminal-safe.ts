@@ -47,3 +47,8 @@ export function terminalSafeJson(json: string): string {
     return out;
   });
 }
+
+/** A short field (a config value, a name) for a message: cut to `max` characters, then made terminal-safe. */
+export function printable(text: string, max = 200): string {
+  return terminalSafe(text.length > max ? `${text.slice(0, max)}…` : text);
+}

@@ -129,7 +129,7 @@ describe('configuration loading', () => {
     const problem = problemsOf(() => loadConfig({ file, env: {} }))[0]!;
     expect(problem).not.toContain('\u001b');
     expect(problem).not.toContain('\u0007');
-    expect(problem).toContain('\\u{1b}]0;pwned');
+    expect(problem).toContain('\\x1b]0;pwned');
     expect(problem.length).toBeLessThan(2000);
   });
 
