@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { ModuleRuntime } from '../modules/types.ts';
 import { cutText } from '../util/bounded.ts';
 import { APPS_MODULE } from './apps/index.ts';
+import { describeIssues } from './call-text.ts';
 import type { ClientChannel } from './channel.ts';
 import { renderFor } from './prompt.ts';
 import type { RegisteredResource, Registry } from './registry.ts';
@@ -81,7 +82,7 @@ export class Catalog {
     if (!parsed.success) {
       throw new GatewayError(
         'ERR_INPUT_REJECTED',
-        `Invalid arguments for prompt ${name}: ${parsed.error.message}`,
+        `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error.issues, Object.keys(prompt.def.args.shape))}. prompts/list shows its arguments.`,
       );
     }
     // Only the steps whose tools this caller can use; none left means nothing to walk through.

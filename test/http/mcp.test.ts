@@ -168,6 +168,10 @@ describe('MCP over Streamable HTTP with local tokens', () => {
     const read = await client.readResource({ uri: 'tailwarden://system/status' });
     expect(JSON.parse((read.contents[0] as { text: string }).text).hostname).toBeTypeOf('string');
     await expect(client.readResource({ uri: 'tailwarden://nope' })).rejects.toThrow(/Unknown resource/);
+    // A missing argument is named in words, not dumped as the validator's JSON.
+    const missing = client.getPrompt({ name: 'troubleshoot_service', arguments: {} });
+    await expect(missing).rejects.toThrow(/Invalid arguments for prompt troubleshoot_service: unit: /);
+    await expect(missing).rejects.not.toThrow(/\[\s*\{/);
   });
 
   it('hides prompts and resources from callers without the permission', async () => {
