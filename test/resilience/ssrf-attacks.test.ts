@@ -294,14 +294,20 @@ describe('SSRF attacks', () => {
     it('connects to the address it checked while the name rebinds between answers', async () => {
       const started = performance.now();
       const port = allowed.port;
+      // The tools' longest timeouts: on a busy machine a default one can lapse before the loopback
+      // server is scheduled, which would read as a failure of the thing under test (liveness only).
+      const timeout_ms = 30_000;
       const calls = Array.from({ length: 120 }, (_, i) => {
         const kind = i % 4;
         if (kind === 0)
-          return () => outcome(client, 'net_http_probe', { url: `http://rebind.tw.test:${port}/` });
+          return () =>
+            outcome(client, 'net_http_probe', { url: `http://rebind.tw.test:${port}/`, timeout_ms });
         if (kind === 1)
-          return () => outcome(client, 'net_http_probe', { url: `http://127.0.0.1:${port}/to-rebind` });
-        if (kind === 2) return () => outcome(client, 'net_tcp_check', { host: 'rebind.tw.test', port });
-        return () => outcome(client, 'net_tls_check', { host: 'rebind.tw.test', port, timeout_ms: 1000 });
+          return () =>
+            outcome(client, 'net_http_probe', { url: `http://127.0.0.1:${port}/to-rebind`, timeout_ms });
+        if (kind === 2)
+          return () => outcome(client, 'net_tcp_check', { host: 'rebind.tw.test', port, timeout_ms });
+        return () => outcome(client, 'net_tls_check', { host: 'rebind.tw.test', port, timeout_ms });
       });
       const results = await pool(calls, 8);
       for (const [i, o] of results.entries()) {
