@@ -126,7 +126,12 @@ export async function dashboard(
   app.get('/ui/api/approvals', async (request, reply) => {
     const signedIn = await person(request, reply);
     if (!signedIn) return reply;
-    return approvals(gateway, signedIn.principal);
+    try {
+      return approvals(gateway, signedIn.principal);
+    } catch (error) {
+      if (isGatewayError(error)) return refuse(reply, error);
+      throw error;
+    }
   });
 
   app.post<{ Params: { id: string }; Body: { decision?: string; reason?: string } }>(
