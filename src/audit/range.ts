@@ -75,7 +75,9 @@ function summarize(text: string, details: boolean): AuditSummary | undefined {
       ...pick('outcome'),
       ...pick('error_code'),
       ...pick('risk'),
-      ...(details ? { ...(r.args !== undefined ? { args: r.args } : {}), ...pick('error'), ...pick('reason') } : {}),
+      ...(details
+        ? { ...(r.args !== undefined ? { args: r.args } : {}), ...pick('error'), ...pick('reason') }
+        : {}),
     };
   } catch {
     return undefined;

@@ -86,6 +86,7 @@ export function contentHash(text: string): string {
 
 /** Script text safe to place inside an inline <script> element. */
 export function inlineScript(text: string): string {
-  if (/<\/script/i.test(text) || /<!--/.test(text)) throw new Error('web code: script text would end its element');
+  if (/<\/script/i.test(text) || /<!--/.test(text))
+    throw new Error('web code: script text would end its element');
   return text;
 }

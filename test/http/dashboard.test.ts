@@ -14,7 +14,15 @@ import { type FakeTailscaled, startFakeTailscaled } from '../fakes/tailscaled.ts
 import { testModule } from '../support/test-module.ts';
 import { collectUntil, startWatchHarness, type WatchHarness } from '../watch/support.ts';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 // Liveness bounds, not timing assertions: the machine is shared and loaded.
 const DEADLINE = 60_000;
@@ -44,12 +52,28 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
       modules: [systemModule, dockerModule, tailscaleModule, testModule] as ToolModule[],
       config: {
         policy: { approval_wait: '60s' },
-        modules: { tailscale: { enabled: true, socket: tailscaled.socketPath, api_url: adminApi.url, api_key: FAKE_API_KEY } },
+        modules: {
+          tailscale: {
+            enabled: true,
+            socket: tailscaled.socketPath,
+            api_url: adminApi.url,
+            api_key: FAKE_API_KEY,
+          },
+        },
         watch: {
           units_interval: '1h',
           updates_interval: '30d',
           tailscale_interval: '15s',
-          rules: [{ name: 'memory-in-use', kind: 'threshold', series: 'host.memory.used_percent', above: 0.01, clear: 0, for: '15s' }],
+          rules: [
+            {
+              name: 'memory-in-use',
+              kind: 'threshold',
+              series: 'host.memory.used_percent',
+              above: 0.01,
+              clear: 0,
+              for: '15s',
+            },
+          ],
         },
       },
     });
@@ -60,14 +84,27 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
       async () => {
         const [open, cpu] = await Promise.all([
           h.ok('watch_alerts_list'),
-          h.ok('watch_history', { series: 'docker.container.cpu.percent', match: { container: `${prefix}-burner` }, from: '1h' }),
+          h.ok('watch_history', {
+            series: 'docker.container.cpu.percent',
+            match: { container: `${prefix}-burner` },
+            from: '1h',
+          }),
         ]);
-        return open.alerts.some((a: { rule: string }) => a.rule === 'memory-in-use') && cpu.results.length > 0 && cpu.results[0].points.length >= 2;
+        return (
+          open.alerts.some((a: { rule: string }) => a.rule === 'memory-in-use') &&
+          cpu.results.length > 0 &&
+          cpu.results[0].points.length >= 2
+        );
       },
       'history of the burner and the memory-in-use alert',
     );
     profile = mkdtempSync(join(tmpdir(), 'tw-test-dashboard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1100, height: 900 } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1100, height: 900 },
+    });
     browser.setDefaultTimeout(DEADLINE);
   });
 
@@ -98,7 +135,16 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
     const page = await browser.newPage();
     await signIn(page, alice);
     const nav = await page.locator('#nav a').allTextContents();
-    expect(nav).toEqual(['Overview', 'Charts', 'Containers', 'Services', 'Devices', 'Alerts', 'Approvals', 'Audit']);
+    expect(nav).toEqual([
+      'Overview',
+      'Charts',
+      'Containers',
+      'Services',
+      'Devices',
+      'Alerts',
+      'Approvals',
+      'Audit',
+    ]);
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
     const status = await h.ok('system_status');
     expect(await page.locator('.host-name').textContent()).toBe(status.hostname);
@@ -126,16 +172,23 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
     await open(page, 'services');
     // No systemd in this container: the view shows the tool's own error, word for word.
     const services = await h.call('system_services_list', { type: 'service' });
-    if (services.isError) expect(await page.locator('[role=alert]').textContent()).toBe(services.content[0].text);
-    else expect(await page.locator('table.services caption').textContent()).toBe(`${services.structuredContent.count} services`);
+    if (services.isError)
+      expect(await page.locator('[role=alert]').textContent()).toBe(services.content[0].text);
+    else
+      expect(await page.locator('table.services caption').textContent()).toBe(
+        `${services.structuredContent.count} services`,
+      );
 
     await open(page, 'devices');
     const devices = await h.ok('tailscale_devices_list');
     expect(await page.locator('table.devices caption').textContent()).toBe(`${devices.matched} devices`);
-    for (const d of devices.devices) expect(await page.locator('table.devices').textContent()).toContain(d.name);
+    for (const d of devices.devices)
+      expect(await page.locator('table.devices').textContent()).toContain(d.name);
 
     await open(page, 'alerts');
-    const firing = (await h.ok('watch_alerts_list')).alerts.find((a: { rule: string }) => a.rule === 'memory-in-use');
+    const firing = (await h.ok('watch_alerts_list')).alerts.find(
+      (a: { rule: string }) => a.rule === 'memory-in-use',
+    );
     const item = page.locator(`li.alert[data-alert-id="${firing.id}"]`);
     await item.locator('button.ack').click();
     await page.waitForSelector(`li.alert.acknowledged[data-alert-id="${firing.id}"]`);
@@ -175,7 +228,10 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
   });
 
   it('a viewer sees the views a viewer may, and cannot acknowledge, approve or call other tools', async () => {
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tw-test-dashboard-viewer-')), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+    const context = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), 'tw-test-dashboard-viewer-')),
+      { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS },
+    );
     context.setDefaultTimeout(DEADLINE);
     try {
       const page = await context.newPage();
@@ -188,10 +244,12 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
       expect(await page.locator('li.alert').count()).toBeGreaterThan(0);
       expect(await page.locator('button.ack, button.silence').count()).toBe(0);
       // Asking the server directly (as a forged page would) is refused by the same checks as a tool call.
-      const answers = await page.evaluate(async () => {
-        const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
-        const post = (url: string, body: unknown, token = csrf) =>
-          fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      // Runs in the page (a string, so the test's types need no DOM library).
+      const answers = (await page.evaluate(`(async () => {
+        const csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+        const post = (url, body, token = csrf) =>
+          fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(body) })
+            .then(async (r) => ({ status: r.status, body: await r.json() }));
         return {
           ack: await post('/ui/api/call/watch_silence_create', { rule: '*', until: 'in 1h', reason: 'x' }),
           other: await post('/ui/api/call/test_thing_wipe', { name: 'nas' }),
@@ -199,15 +257,22 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
           approvals: await fetch('/ui/api/approvals').then((r) => r.status),
           decide: await post('/ui/api/approvals/whatever', { decision: 'approve' }),
         };
-      });
+      })()`)) as Record<
+        'ack' | 'other' | 'noCsrf' | 'decide',
+        { status: number; body: { error: { message: string } } }
+      > & {
+        approvals: number;
+      };
       expect(answers.ack.status).toBe(422);
       expect(answers.ack.body.error.message).toContain('ERR_PERMISSION_DENIED');
       expect(answers.other.status).toBe(404);
       expect(answers.noCsrf.status).toBe(403);
       expect(answers.approvals).toBe(403);
       expect(answers.decide.status).toBe(403);
-      const denied = (await h.gw.auditRecords()).find((r) => r.tool === 'watch_silence_create' && r.decision === 'denied');
-      expect((denied?.client as { name: string }).name).toBe('tailwarden-dashboard');
+      const denied = (await h.gw.auditRecords()).find(
+        (r) => r.tool === 'watch_silence_create' && r.decision === 'denied',
+      );
+      expect(denied?.client).toMatchObject({ name: 'tailwarden-dashboard' });
     } finally {
       await context.close();
     }
@@ -218,7 +283,8 @@ describe('the web dashboard in headless Chromium', { timeout: 300_000 }, () => {
     await browser.clearCookies();
     await page.goto(`${h.gw.url}/ui/alerts`);
     expect(await page.locator('#token').count()).toBe(1);
-    for (const path of ['/ui/api/me', '/ui/api/audit', '/ui/events']) expect((await fetch(`${h.gw.url}${path}`)).status).toBe(401);
+    for (const path of ['/ui/api/me', '/ui/api/audit', '/ui/events'])
+      expect((await fetch(`${h.gw.url}${path}`)).status).toBe(401);
     await page.close();
   });
 });

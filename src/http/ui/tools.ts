@@ -39,6 +39,7 @@ const channel: ClientChannel = {
     canElicit: false,
     canElicitUrl: false,
     canSample: false,
+    canProgress: false,
   },
   progress: async () => {},
   sample: async () => undefined,

@@ -38,9 +38,23 @@ export function alertItem(a, actions) {
   if (actions && a.status !== 'resolved') {
     const row = el('div', { class: 'actions' });
     if (actions.acknowledge && a.status === 'firing')
-      row.append(el('button', { type: 'button', class: 'ack', text: 'Acknowledge', onclick: () => actions.acknowledge(a) }));
+      row.append(
+        el('button', {
+          type: 'button',
+          class: 'ack',
+          text: 'Acknowledge',
+          onclick: () => actions.acknowledge(a),
+        }),
+      );
     if (actions.silence && !a.silenced)
-      row.append(el('button', { type: 'button', class: 'silence', text: 'Silence 1 h', onclick: () => actions.silence(a) }));
+      row.append(
+        el('button', {
+          type: 'button',
+          class: 'silence',
+          text: 'Silence 1 h',
+          onclick: () => actions.silence(a),
+        }),
+      );
     if (row.childElementCount > 0) item.append(row);
   }
   return item;
@@ -52,7 +66,11 @@ export function alertList(data, actions) {
   const list =
     alerts.length === 0
       ? el('p', { class: 'note all-clear', text: 'No open alerts.' })
-      : el('ul', { class: 'alerts', 'aria-label': 'Open alerts' }, alerts.map((a) => alertItem(a, actions)));
+      : el(
+          'ul',
+          { class: 'alerts', 'aria-label': 'Open alerts' },
+          alerts.map((a) => alertItem(a, actions)),
+        );
   const silences = data?.silences ?? [];
   if (silences.length === 0) return list;
   return el(
@@ -69,7 +87,12 @@ export function alertList(data, actions) {
           { 'data-silence-id': visible(s.id) },
           `${visible(s.rule)} ${labelsText(s.match)} until ${fmtTime(s.ends_at)} — ${visible(s.reason)} (${visible(s.created_by)})`,
           actions?.unsilence
-            ? el('button', { type: 'button', class: 'unsilence', text: 'End', onclick: () => actions.unsilence(s) })
+            ? el('button', {
+                type: 'button',
+                class: 'unsilence',
+                text: 'End',
+                onclick: () => actions.unsilence(s),
+              })
             : null,
         ),
       ),

@@ -1,20 +1,47 @@
 import { getJson } from './api.js';
 import { destroyChart } from './chart.js';
 import { el } from './dom.js';
+import { alertsView } from './view-alerts.js';
 import { chartsView } from './view-charts.js';
 import { containersView, devicesView, servicesView } from './view-lists.js';
 import { overviewView } from './view-overview.js';
-import { alertsView } from './view-alerts.js';
 import { approvalsView, auditView } from './view-records.js';
 
 // The dashboard: one page, a menu of the views this person may see, each drawn from tool
 // results fetched as them. A live stream (Server-Sent Events) says when something changed;
 // the view on screen is then fetched again — one refresh at a time, none for hidden views.
 
-const TITLES = { overview: 'Overview', charts: 'Charts', containers: 'Containers', services: 'Services', devices: 'Devices', alerts: 'Alerts', approvals: 'Approvals', audit: 'Audit' };
-const DRAW = { overview: overviewView, charts: chartsView, containers: containersView, services: servicesView, devices: devicesView, alerts: alertsView, approvals: approvalsView, audit: auditView };
+const TITLES = {
+  overview: 'Overview',
+  charts: 'Charts',
+  containers: 'Containers',
+  services: 'Services',
+  devices: 'Devices',
+  alerts: 'Alerts',
+  approvals: 'Approvals',
+  audit: 'Audit',
+};
+const DRAW = {
+  overview: overviewView,
+  charts: chartsView,
+  containers: containersView,
+  services: servicesView,
+  devices: devicesView,
+  alerts: alertsView,
+  approvals: approvalsView,
+  audit: auditView,
+};
 // Which live notices each view cares about.
-const TOPICS = { overview: ['watch', 'alerts', 'approvals'], charts: ['watch'], containers: ['watch'], services: ['watch'], devices: ['watch'], alerts: ['alerts'], approvals: ['approvals'], audit: [] };
+const TOPICS = {
+  overview: ['watch', 'alerts', 'approvals'],
+  charts: ['watch'],
+  containers: ['watch'],
+  services: ['watch'],
+  devices: ['watch'],
+  alerts: ['alerts'],
+  approvals: ['approvals'],
+  audit: [],
+};
 
 let me;
 let current;
@@ -23,7 +50,9 @@ let again = false;
 const main = () => document.getElementById('main');
 
 function say(text) {
-  const flash = document.getElementById('flash') ?? el('p', { id: 'flash', class: 'flash', role: 'status', 'aria-live': 'polite' });
+  const flash =
+    document.getElementById('flash') ??
+    el('p', { id: 'flash', class: 'flash', role: 'status', 'aria-live': 'polite' });
   flash.textContent = text;
   main().prepend(flash);
 }
@@ -50,7 +79,10 @@ async function draw() {
     root.setAttribute('aria-busy', 'false');
     document.body.dataset.drawn = current;
   } catch (error) {
-    root.replaceChildren(el('h1', { text: TITLES[current] }), el('p', { class: 'note error', role: 'alert', text: error.message }));
+    root.replaceChildren(
+      el('h1', { text: TITLES[current] }),
+      el('p', { class: 'note error', role: 'alert', text: error.message }),
+    );
     document.body.dataset.drawn = current;
   } finally {
     running = false;
@@ -95,16 +127,20 @@ async function start() {
   const nav = document.getElementById('nav');
   nav.replaceChildren(
     ...me.views.map((view) =>
-      el('li', {}, el('a', {
-        href: `/ui/${view}`,
-        'data-view': view,
-        text: TITLES[view],
-        onclick: (e) => {
-          if (e.ctrlKey || e.metaKey || e.shiftKey) return;
-          e.preventDefault();
-          navigate(view, true);
-        },
-      })),
+      el(
+        'li',
+        {},
+        el('a', {
+          href: `/ui/${view}`,
+          'data-view': view,
+          text: TITLES[view],
+          onclick: (e) => {
+            if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+            e.preventDefault();
+            navigate(view, true);
+          },
+        }),
+      ),
     ),
   );
   if (me.views.length === 0) {

@@ -69,13 +69,25 @@ export function destroyChart(root) {
 export function historyChart(root, data, options) {
   destroyChart(root);
   const onZoom = options?.onZoom;
-  const plotBox = el('div', { class: 'plot', role: 'img', 'aria-label': `Chart of ${visible(data.series)}: ${summaryOf(data)}` });
+  const plotBox = el('div', {
+    class: 'plot',
+    role: 'img',
+    'aria-label': `Chart of ${visible(data.series)}: ${summaryOf(data)}`,
+  });
   root.replaceChildren(
     el('h3', { class: 'chart-title', text: `${visible(data.series)} (${visible(data.unit)})` }),
-    el('p', { class: 'sub', text: `${fmtTime(data.from)} – ${fmtTime(data.to)}, one point per ${data.step_s} s` }),
+    el('p', {
+      class: 'sub',
+      text: `${fmtTime(data.from)} – ${fmtTime(data.to)}, one point per ${data.step_s} s`,
+    }),
     plotBox,
     el('p', { class: 'chart-summary', text: summaryOf(data) }),
-    el('details', { class: 'chart-table' }, el('summary', { text: 'Show the points as a table' }), dataTable(data)),
+    el(
+      'details',
+      { class: 'chart-table' },
+      el('summary', { text: 'Show the points as a table' }),
+      dataTable(data),
+    ),
   );
   if (typeof uPlot === 'undefined' || data.results.length === 0) return;
   const width = () => Math.max(240, Math.floor(plotBox.clientWidth || root.clientWidth || 600));

@@ -17,13 +17,19 @@ export function containerTable(data, recent) {
       cell: (c) => badge(c.state, c.state === 'running' ? 'ok' : c.state === 'restarting' ? 'warn' : 'off'),
     },
     { head: 'Health', cell: (c) => (c.health ? badge(c.health, HEALTH[c.health] ?? '') : '–') },
-    { head: 'Restarts', class: 'num', cell: (c) => (trend[c.name]?.restarts ?? '–') },
+    { head: 'Restarts', class: 'num', cell: (c) => trend[c.name]?.restarts ?? '–' },
     { head: 'Image', class: 'wide', cell: (c) => visible(c.image) },
   ];
   if (recent) {
     columns.push(
-      { head: 'CPU (1 h)', cell: (c) => sparkline(trend[c.name]?.cpu, `CPU of ${visible(c.name)}`, 'percent') },
-      { head: 'Memory (1 h)', cell: (c) => sparkline(trend[c.name]?.memory, `Memory of ${visible(c.name)}`, 'bytes') },
+      {
+        head: 'CPU (1 h)',
+        cell: (c) => sparkline(trend[c.name]?.cpu, `CPU of ${visible(c.name)}`, 'percent'),
+      },
+      {
+        head: 'Memory (1 h)',
+        cell: (c) => sparkline(trend[c.name]?.memory, `Memory of ${visible(c.name)}`, 'bytes'),
+      },
     );
   }
   if (rows.length === 0) return el('p', { class: 'note', text: 'No containers.' });

@@ -22,6 +22,7 @@ export function el(tag, attrs, ...children) {
 
 /** Control characters (terminal escapes and the like) shown as visible marks, never acted on. */
 export function visible(value) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   return String(value ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) =>
     c === '\u001b' ? '␛' : '�',
   );
@@ -55,7 +56,12 @@ export function fmtNumber(value, unit) {
 export function fmtTime(iso) {
   if (!iso) return '–';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? visible(iso) : d.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z');
+  return Number.isNaN(d.getTime())
+    ? visible(iso)
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/:\d\d\.\d+Z$/, 'Z');
 }
 
 /** "3 min ago", "in 2 d": how far a time is from now. */
@@ -86,10 +92,20 @@ export function meter(label, percent, detail) {
     el('span', { class: 'meter-label', text: visible(label) }),
     el(
       'span',
-      { class: 'meter', role: 'meter', 'aria-valuenow': clamped, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': visible(label) },
+      {
+        class: 'meter',
+        role: 'meter',
+        'aria-valuenow': clamped,
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-label': visible(label),
+      },
       fill,
     ),
-    el('span', { class: 'meter-value', text: detail ? `${fmtPercent(percent)} · ${detail}` : fmtPercent(percent) }),
+    el('span', {
+      class: 'meter-value',
+      text: detail ? `${fmtPercent(percent)} · ${detail}` : fmtPercent(percent),
+    }),
   );
 }
 
@@ -99,7 +115,15 @@ export function table(caption, columns, rows, attrs) {
     'table',
     attrs ?? {},
     el('caption', { text: caption }),
-    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col', text: c.head, class: c.class })))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        columns.map((c) => el('th', { scope: 'col', text: c.head, class: c.class })),
+      ),
+    ),
     el(
       'tbody',
       {},

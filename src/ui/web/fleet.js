@@ -10,7 +10,10 @@ export function fleetCards(data) {
   return hosts.map((h) => {
     const card = el(
       'section',
-      { class: `card fleet-host ${h.answered ? 'up' : 'down'}`, 'aria-label': `Fleet host ${visible(h.host)}` },
+      {
+        class: `card fleet-host ${h.answered ? 'up' : 'down'}`,
+        'aria-label': `Fleet host ${visible(h.host)}`,
+      },
       el('h3', {}, visible(h.host), ' ', badge(h.answered ? 'up' : 'down', h.answered ? 'ok' : 'bad')),
     );
     if (h.checked_at) card.append(el('p', { class: 'sub', text: `checked ${fmtAgo(h.checked_at)}` }));
@@ -18,7 +21,9 @@ export function fleetCards(data) {
     if (h.memory) card.append(meter('Memory', h.memory.used_percent));
     for (const d of (h.disks ?? []).slice(0, 4)) card.append(meter(d.mount, d.used_percent));
     if ((h.failed_units ?? []).length > 0)
-      card.append(el('p', { class: 'warn', text: `Failed units: ${h.failed_units.map(visible).join(', ')}` }));
+      card.append(
+        el('p', { class: 'warn', text: `Failed units: ${h.failed_units.map(visible).join(', ')}` }),
+      );
     if (h.error) card.append(el('p', { class: 'warn', text: visible(h.error) }));
     return card;
   });

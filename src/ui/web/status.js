@@ -21,10 +21,22 @@ export function hostCard(s) {
         .join(' · '),
     }),
     meter('CPU', s.cpu?.usage_percent, s.cpu ? `${s.cpu.cores} cores` : ''),
-    meter('Memory', s.memory?.used_percent, s.memory ? `${fmtBytes(s.memory.used_bytes)} of ${fmtBytes(s.memory.total_bytes)}` : ''),
-    (s.disks ?? []).slice(0, 8).map((d) => meter(d.mount, d.used_percent, `${fmtBytes(d.used_bytes)} of ${fmtBytes(d.size_bytes)}`)),
+    meter(
+      'Memory',
+      s.memory?.used_percent,
+      s.memory ? `${fmtBytes(s.memory.used_bytes)} of ${fmtBytes(s.memory.total_bytes)}` : '',
+    ),
+    (s.disks ?? [])
+      .slice(0, 8)
+      .map((d) => meter(d.mount, d.used_percent, `${fmtBytes(d.used_bytes)} of ${fmtBytes(d.size_bytes)}`)),
   );
   if ((s.warnings ?? []).length > 0)
-    card.append(el('ul', { class: 'warnings' }, s.warnings.slice(0, 10).map((w) => el('li', { text: visible(w) }))));
+    card.append(
+      el(
+        'ul',
+        { class: 'warnings' },
+        s.warnings.slice(0, 10).map((w) => el('li', { text: visible(w) })),
+      ),
+    );
   return card;
 }

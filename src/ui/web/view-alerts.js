@@ -1,5 +1,5 @@
-import { callTool } from './api.js';
 import { alertItem, alertList } from './alerts.js';
+import { callTool } from './api.js';
 import { el, note } from './dom.js';
 
 /** Open alerts (acknowledge and silence for those whose tools/list has those tools) and the last week's. */
@@ -23,7 +23,15 @@ export async function alertsView(root, me, refresh, say) {
       ? (a) => act('Acknowledged.', () => callTool('watch_alert_acknowledge', { alert_id: a.id }))()
       : undefined,
     silence: may('watch_silence_create')
-      ? (a) => act('Silenced for 1 h.', () => callTool('watch_silence_create', { rule: a.rule, match: a.labels, until: 'in 1h', reason: 'silenced from the dashboard' }))()
+      ? (a) =>
+          act('Silenced for 1 h.', () =>
+            callTool('watch_silence_create', {
+              rule: a.rule,
+              match: a.labels,
+              until: 'in 1h',
+              reason: 'silenced from the dashboard',
+            }),
+          )()
       : undefined,
     unsilence: may('watch_silence_remove')
       ? (s) => act('Silence ended.', () => callTool('watch_silence_remove', { silence_id: s.id }))()
@@ -37,6 +45,10 @@ export async function alertsView(root, me, refresh, say) {
       ? note('The alert history needs watch_alerts_history.')
       : history.alerts.length === 0
         ? note('No alerts in the last 7 days.')
-        : el('ul', { class: 'alerts history', 'aria-label': 'Alert history' }, history.alerts.map((a) => alertItem(a))),
+        : el(
+            'ul',
+            { class: 'alerts history', 'aria-label': 'Alert history' },
+            history.alerts.map((a) => alertItem(a)),
+          ),
   );
 }
