@@ -7,7 +7,10 @@ export function mcpApp(name, draw) {
   const root = document.getElementById('view');
   const send = (message) => window.parent.postMessage({ jsonrpc: '2.0', ...message }, '*');
   let lastHeight = 0;
+  let ready = false;
+  // The host hears about sizes only once it has answered ui/initialize.
   const tellSize = () => {
+    if (!ready) return;
     const height = Math.ceil(document.documentElement.scrollHeight);
     if (height === lastHeight) return;
     lastHeight = height;
@@ -20,7 +23,10 @@ export function mcpApp(name, draw) {
     if (event.source !== window.parent) return;
     const m = event.data;
     if (m?.jsonrpc !== '2.0') return;
-    if (m.id === 1 && m.result) send({ method: 'ui/notifications/initialized', params: {} });
+    if (m.id === 1 && m.result) {
+      ready = true;
+      send({ method: 'ui/notifications/initialized', params: {} });
+    }
     if (m.id === 1 && m.error) root.textContent = 'The host refused this view.';
     if (m.method === 'ui/notifications/tool-result') {
       const data = m.params?.structuredContent;
