@@ -131,7 +131,7 @@ describe('MCP Apps: the history chart, container table, alert list and fleet car
       .toContain('ui/notifications/size-changed');
     const said = (await page.evaluate('window.said')) as string[];
     expect(said.slice(0, 2)).toEqual(['ui/initialize', 'ui/notifications/initialized']);
-    return { page, frame, data: result.structuredContent as Record<string, never> };
+    return { page, frame, data: result.structuredContent as Record<string, unknown> };
   }
 
   it('each tool names its view, and the view is listed to callers who may read it', async () => {
