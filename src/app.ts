@@ -19,6 +19,9 @@ import { GatewayMetrics } from './http/metrics.ts';
 import { registerOAuthAbsent } from './http/oauth-absent.ts';
 import { oauthChallenge, registerProtectedResource, roleRequiredHook } from './http/protected-resource.ts';
 import { SessionStore } from './http/sessions.ts';
+import { LiveHub } from './http/ui/live.ts';
+import { dashboard } from './http/ui/routes.ts';
+import { PageSignIn } from './http/ui/session.ts';
 
 export interface AppOptions {
   /** Builds WWW-Authenticate parameters for 401s (identity modes add resource metadata). */
@@ -144,11 +147,19 @@ export async function buildApp(
     registerMcpRoute(mcp, sessions, doors.deps, inflight, doors.modern);
   });
 
-  await app.register(approvalsPage, { gateway, authFailures });
+  const signIn = new PageSignIn(gateway, config.dashboard.session_lifetime);
+  await app.register(approvalsPage, { gateway, signIn, authFailures });
+  const live = new LiveHub(gateway, {
+    maxStreams: config.dashboard.max_streams,
+    maxPerPrincipal: config.dashboard.max_streams_per_principal,
+    lifetimeMs: config.dashboard.stream_lifetime,
+  });
+  if (config.dashboard.enabled) await app.register(dashboard, { gateway, signIn, live });
 
   // Shutdown: let calls finish and their answers reach the client (bounded by shutdown_grace),
   // abort what is left, give the aborted calls a moment to answer, then close the sessions.
   app.addHook('preClose', async () => {
+    live.closeAll();
     await inflight.drain(config.http.shutdown_grace);
     await gateway.caller.drain(0);
     await inflight.drain(ABORTED_ANSWER_MS);

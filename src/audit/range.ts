@@ -11,6 +11,10 @@ export interface AuditSummary {
   outcome?: string;
   error_code?: string;
   risk?: string;
+  /** With `details`: the arguments as the record keeps them (redacted when written), and the error or reason. */
+  args?: unknown;
+  error?: string;
+  reason?: string;
 }
 
 const CHUNK = 64 * 1024;
@@ -56,7 +60,7 @@ function timeOf(text: string): number {
   return match ? Date.parse(match[1]!) : Number.NaN;
 }
 
-function summarize(text: string): AuditSummary | undefined {
+function summarize(text: string, details: boolean): AuditSummary | undefined {
   try {
     const r = JSON.parse(text) as Record<string, unknown> & { principal?: { name?: string; id?: string } };
     const pick = (key: string) => (typeof r[key] === 'string' ? { [key]: r[key] as string } : {});
@@ -71,6 +75,9 @@ function summarize(text: string): AuditSummary | undefined {
       ...pick('outcome'),
       ...pick('error_code'),
       ...pick('risk'),
+      ...(details
+        ? { ...(r.args !== undefined ? { args: r.args } : {}), ...pick('error'), ...pick('reason') }
+        : {}),
     };
   } catch {
     return undefined;
@@ -87,6 +94,7 @@ export async function auditRecordsBetween(
   fromMs: number,
   toMs: number,
   limit: number,
+  options: { details?: boolean; keep?: (summary: AuditSummary) => boolean } = {},
 ): Promise<{ records: AuditSummary[]; truncated: boolean }> {
   let fh: FileHandle;
   try {
@@ -116,8 +124,8 @@ export async function auditRecordsBetween(
       const t = timeOf(line.text);
       if (!(t >= fromMs)) continue;
       if (t >= toMs) break;
-      const summary = summarize(line.text);
-      if (!summary) continue;
+      const summary = summarize(line.text, options.details ?? false);
+      if (!summary || (options.keep && !options.keep(summary))) continue;
       if (records.length >= limit) return { records, truncated: true };
       records.push(summary);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { groupRoles, jwtConfig, oidcConfig, tailnetConfig, userRoles } from '../auth/config.ts';
+import { dashboardConfig } from '../http/ui/config.ts';
 import { dockerConfig } from '../modules/docker/config.ts';
 import { proxmoxConfig } from '../modules/proxmox/config.ts';
 import { sshConfig } from '../modules/ssh/config.ts';
@@ -192,6 +193,7 @@ export const configSchema = z.strictObject({
   tools: toolsSection,
   policy: policyConfig,
   http: httpSection,
+  dashboard: dashboardConfig,
   rate_limit: rateLimitSection,
   audit: auditSection,
   log: logSection,

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
+import { CONTAINERS_URI } from '../../mcp/apps/index.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { knownTime } from '../../util/placeholders.ts';
 import { dockerTool } from './context.ts';
@@ -74,6 +75,7 @@ export const containerList = dockerTool({
     format: formatArg,
   }),
   output: z.object({ containers: z.array(containerRow), count: z.number().int() }),
+  ui: CONTAINERS_URI,
   handler: async ({ all, name, label, state, project }, ctx) => {
     const filters: Record<string, string[]> = {};
     if (name) filters.name = [name];

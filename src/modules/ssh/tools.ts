@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
+import { FLEET_URI } from '../../mcp/apps/index.ts';
 import type { Risk } from '../../mcp/tool.ts';
 import type { LoadedEntry } from './catalog/load.ts';
 import { renderArgv } from './catalog/render.ts';
@@ -240,6 +241,7 @@ export const fleetStatusTool = sshTool({
   openWorld: true,
   input: z.object({ tag: z.string().min(1).optional().describe('Only hosts with this tag') }),
   output: z.object({ hosts: z.array(hostStatusSchema), not_answered: z.array(z.string()) }),
+  ui: FLEET_URI,
   handler: ({ tag }, { ssh, signal }) => {
     const names = ssh.hosts
       .all()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
+import { ALERTS_URI } from '../../mcp/apps/index.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { parseRange, parseWhen, whenArg } from '../../util/when.ts';
 import { alertSchema, alertView } from '../alerts/view.ts';
@@ -27,6 +28,7 @@ export const watchAlertsList = watchTool({
     count: z.number().int(),
     silences: z.array(silenceSchema),
   }),
+  ui: ALERTS_URI,
   handler: (_input, { watch, principal }) => {
     const areas = readableAreas(principal);
     const now = watch.clock.now();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HISTORY_CHART_URI } from '../../mcp/apps/index.ts';
 import { formatArg } from '../../mcp/format.ts';
 import { parseAge, parseRange, whenArg } from '../../util/when.ts';
 import { readableAreas, requireArea, watchTool } from '../context.ts';
@@ -55,6 +56,7 @@ export const watchHistory = watchTool({
     results: z.array(z.object({ labels: z.record(z.string(), z.string()), points: z.array(pointSchema) })),
     note: z.string().optional(),
   }),
+  ui: HISTORY_CHART_URI,
   handler: (input, ctx) => {
     const { watch } = ctx;
     const info = SERIES[input.series];
