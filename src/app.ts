@@ -153,6 +153,7 @@ export async function buildApp(
     maxStreams: config.dashboard.max_streams,
     maxPerPrincipal: config.dashboard.max_streams_per_principal,
     lifetimeMs: config.dashboard.stream_lifetime,
+    watchEveryMs: config.dashboard.refresh_every,
   });
   if (config.dashboard.enabled) await app.register(dashboard, { gateway, signIn, live });
 

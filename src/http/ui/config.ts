@@ -23,6 +23,10 @@ export const dashboardConfig = section(
       },
       1,
     ),
+    refresh_every: duration('1m', {
+      description:
+        'Open dashboards are told of new history at most this often (alerts and approvals at once). Every refresh is a set of audited tool calls as the person looking, so a shorter interval means a larger audit log.',
+    }),
     stream_lifetime: duration('30m', {
       description:
         'A live stream is ended after this long and the browser reconnects, so credentials are checked again and nothing lingers.',

@@ -14,6 +14,8 @@ export interface LiveLimits {
   maxStreams: number;
   maxPerPrincipal: number;
   lifetimeMs: number;
+  /** New history is announced at most this often (each refresh is audited tool calls). */
+  watchEveryMs: number;
 }
 
 /** A stream whose client reads slower than this is closed (the browser reconnects and reloads). */
@@ -104,9 +106,14 @@ export class LiveHub {
 
   /** Listen to what changes on its own; returns how to stop. */
   private listen(): () => void {
-    const stopWatch = this.gateway.catalog.watchSelfChanging((uri) =>
-      this.announce(uri.includes('alert') ? 'alerts' : 'watch'),
-    );
+    let lastWatch = Number.NEGATIVE_INFINITY;
+    const stopWatch = this.gateway.catalog.watchSelfChanging((uri) => {
+      if (uri.includes('alert')) return this.announce('alerts');
+      const now = Date.now();
+      if (now - lastWatch < this.limits.watchEveryMs) return;
+      lastWatch = now;
+      this.announce('watch');
+    });
     const store = this.gateway.approvals.store;
     const fingerprint = () =>
       store
