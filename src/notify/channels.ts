@@ -15,10 +15,7 @@ export function hostOf(url: string): string {
   }
 }
 
-/**
- * POST a body; any status but 2xx is a failure. Redirects are refused (they could lead anywhere).
- * Every notification leaves through here, so here its text goes through the shared secret detector.
- */
+/** POST a body; any status but 2xx is a failure. Redirects are refused (they could lead anywhere). */
 export async function post(
   url: string,
   init: { headers: Record<string, string>; body: string },
@@ -27,12 +24,25 @@ export async function post(
   const res = await fetch(url, {
     method: 'POST',
     headers: init.headers,
-    body: maskSecretsInText(init.body),
+    body: init.body,
     redirect: 'error',
     signal: AbortSignal.timeout(timeoutMs),
   });
   await res.body?.cancel();
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+/**
+ * POST a notification meant for people (approval requests, alerts): every one leaves through here,
+ * so here its text goes through the shared secret detector. (Metric exports use `post`: numbers and
+ * label values, which the detector would mangle.)
+ */
+export function postNotification(
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+  timeoutMs: number,
+): Promise<void> {
+  return post(url, { ...init, body: maskSecretsInText(init.body) }, timeoutMs);
 }
 
 /** A short, secret-free reason a send failed. */
@@ -56,7 +66,7 @@ export function headerText(text: string, max = 250): string {
 }
 
 export function sendWebhook(url: string, payload: unknown, timeoutMs: number): Promise<void> {
-  return post(
+  return postNotification(
     url,
     { headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) },
     timeoutMs,
@@ -92,7 +102,7 @@ export function sendNtfy(
   token: string | undefined,
   timeoutMs: number,
 ) {
-  return post(topicUrl, { headers: ntfyHeaders(message, token), body: message.body }, timeoutMs);
+  return postNotification(topicUrl, { headers: ntfyHeaders(message, token), body: message.body }, timeoutMs);
 }
 
 export interface GotifyMessage {
@@ -105,7 +115,7 @@ export interface GotifyMessage {
 /** Gotify's REST API: POST {server}/message with the application token. */
 export function sendGotify(serverUrl: string, token: string, message: GotifyMessage, timeoutMs: number) {
   const url = `${serverUrl.replace(/\/+$/, '')}/message`;
-  return post(
+  return postNotification(
     url,
     { headers: { 'content-type': 'application/json', 'x-gotify-key': token }, body: JSON.stringify(message) },
     timeoutMs,

@@ -177,7 +177,9 @@ describe('MCP over Streamable HTTP with local tokens', () => {
   it('hides prompts and resources from callers without the permission', async () => {
     const client = await gw.client(dockerOnly);
     expect((await client.listPrompts()).prompts).toEqual([]);
-    expect((await client.listResources()).resources).toEqual([]);
+    // Only the view of a tool this caller can use (the container table beside docker_container_list).
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(['ui://tailwarden/containers']);
     await expect(client.readResource({ uri: 'tailwarden://system/status' })).rejects.toThrow(
       /Unknown resource/,
     );

@@ -1,6 +1,12 @@
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../log.ts';
-import { describeFailure, hostOf, ntfyHeaders, post, sendWebhook } from '../../notify/channels.ts';
+import {
+  describeFailure,
+  hostOf,
+  ntfyHeaders,
+  postNotification,
+  sendWebhook,
+} from '../../notify/channels.ts';
 import type { ApprovalRecord } from './store.ts';
 
 export interface NotifyResult {
@@ -91,7 +97,7 @@ export async function notifyApprovalRequested(
       (async (): Promise<NotifyResult> => {
         try {
           const request = ntfyRequest(record, url, notify.ntfy_token);
-          await post(topic, request, notify.timeout);
+          await postNotification(topic, request, notify.timeout);
           return { channel: 'ntfy', target: hostOf(topic), ok: true };
         } catch (error) {
           return { channel: 'ntfy', target: hostOf(topic), ok: false, error: describeFailure(error) };
