@@ -1,6 +1,6 @@
 // Both protocol eras against bare SDK servers, in one run: figures, not pass/fail.
 // `node bench/eras.ts` (BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=2; BENCH_CPU_PROF=dir writes
-// a --cpu-prof of the gateway; BENCH_ERAS=modern runs one era). tools/call of the same trivial tool, a fresh JSON-RPC id per request,
+// a --cpu-prof of the gateway; BENCH_ERAS=modern runs one era; BENCH_NODE_FLAGS="--optimize-for-size" gives both sides those Node flags). tools/call of the same trivial tool, a fresh JSON-RPC id per request,
 // rate limit lifted, alternating rounds so a busy machine hits both sides alike:
 //  - 2026-07-28: tailwarden's modern door vs SDK v2 `createMcpHandler` on node:http (target ≥ 0.8×)
 //  - 2025: tailwarden's session door vs SDK v1 sessions on node:http (target ≥ 0.8×)
@@ -15,6 +15,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROFILE = process.env.BENCH_CPU_PROF;
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CALL = { name: 'bench_echo', arguments: { text: 'hello' } };
 
 type Era = 'modern' | 'legacy';
@@ -48,7 +49,10 @@ async function load(server: Started, era: Era, seconds: number) {
 }
 
 async function measure(script: string, era: Era) {
-  const flags = PROFILE && script === 'gateway.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const flags = [
+    ...NODE_FLAGS,
+    ...(PROFILE && script === 'gateway.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+  ];
   const server = await spawnServer(script, flags);
   try {
     await load(server, era, Math.min(2, SECONDS)); // warm-up: JIT, caches
@@ -78,7 +82,7 @@ console.log(
     .join(' ')} on ${cpus().length} cores`,
 );
 console.log(
-  `tools/call, ${CONNECTIONS} connections, ${SECONDS} s per side, ${ROUNDS} alternating rounds, Node ${process.version}`,
+  `tools/call, ${CONNECTIONS} connections, ${SECONDS} s per side, ${ROUNDS} alternating rounds, Node ${process.version} ${NODE_FLAGS.join(' ')}`,
 );
 const ERAS = (process.env.BENCH_ERAS ?? 'modern,legacy').split(',') as Era[];
 for (const era of ERAS) {

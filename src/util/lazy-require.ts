@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type * as Ssh2 from 'ssh2';
 
@@ -9,8 +11,43 @@ import type * as Ssh2 from 'ssh2';
  */
 const require = createRequire(import.meta.url);
 
+/**
+ * Put a stand-in for a CommonJS file that exports one function into the require cache: the real file loads on
+ * the stand-in's first call. For dockerode's own requires of parts the gateway never calls, which are most of
+ * its memory: docker-modem's `ssh://` transport loads ssh2, whose poly1305 WebAssembly reserves 16 MB (the
+ * gateway reaches fleet engines through its own SSH pool, over plain HTTP), and BuildKit sessions load gRPC and
+ * protobufjs (the gateway builds nothing). Together about 30 MB of resident memory, held from the first Docker
+ * call (the metrics collector's, 15 s after start) for the life of the daemon. Nothing is deferred when the
+ * file is not where this version of the library keeps it, or is loaded already.
+ */
+function deferUntilCalled(path: string): void {
+  if (!existsSync(path) || require.cache[path]) return;
+  let real: ((...args: unknown[]) => unknown) | undefined;
+  const standIn = function (this: unknown, ...args: unknown[]) {
+    if (!real) {
+      delete require.cache[path];
+      real = require(path) as (...args: unknown[]) => unknown;
+    }
+    return real.apply(this, args);
+  };
+  const cached = new Module(path);
+  cached.filename = path;
+  cached.loaded = true;
+  cached.exports = standIn;
+  require.cache[path] = cached;
+}
+
+let dockerode: typeof Dockerode | undefined;
+
 export function loadDockerode(): typeof Dockerode {
-  return require('dockerode') as typeof Dockerode;
+  if (!dockerode) {
+    const main = require.resolve('dockerode');
+    const modem = createRequire(main).resolve('docker-modem');
+    deferUntilCalled(join(dirname(modem), 'ssh.js'));
+    deferUntilCalled(join(dirname(main), 'session.js'));
+    dockerode = require(main) as typeof Dockerode;
+  }
+  return dockerode;
 }
 
 export function loadSsh2(): typeof Ssh2 {

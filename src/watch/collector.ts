@@ -78,7 +78,9 @@ export class Collector {
       }, this.o.intervalMs);
     };
     schedule();
-    this.current = this.tick();
+    // The first collection forks commands and loads client libraries: it waits for the daemon's start-up
+    // to finish its turn of the event loop (settled() still waits for it).
+    this.current = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.tick());
   }
 
   /** Resolves when the collection in progress (if any) is done. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import si from 'systeminformation';
 import type { Logger } from '../../log.ts';
+import { CpuLoad } from './cpu-load.ts';
 import { NetCounters } from './net-counters.ts';
 
 export interface DiskUsage {
@@ -71,6 +72,7 @@ export class HostSampler {
   private readonly timers: NodeJS.Timeout[] = [];
   private failures = 0;
   private readonly net = new NetCounters();
+  private readonly cpu = new CpuLoad();
 
   private readonly intervalMs: number;
   private readonly diskIntervalMs: number;
@@ -107,15 +109,15 @@ export class HostSampler {
   }
 
   private async readFast() {
-    const [load, mem, network, pressure] = await Promise.all([
-      si.currentLoad(),
+    const [cpuPercent, mem, network, pressure] = await Promise.all([
+      this.cpu.read(),
       si.mem(),
       this.net.read(),
       readMemoryPressure(),
     ]);
     return {
       sampledAt: Date.now(),
-      cpuPercent: Math.round(load.currentLoad * 10) / 10,
+      cpuPercent,
       memory: {
         total: mem.total,
         used: mem.total - mem.available,
