@@ -7,8 +7,10 @@ import type { SshConfig } from './config.ts';
 import type { DeviceSource } from './discovery.ts';
 import { type ExecResult, execOn, probeHostKey } from './exec.ts';
 import type { HostRegistry } from './hosts.ts';
+import { PlacementLog } from './placement-log.ts';
 import type { SshPool } from './pool.ts';
 import { commandLine } from './quote.ts';
+import { type RemoteFiles, withSftp } from './sftp.ts';
 
 export interface CommandRun extends ExecResult {
   host: string;
@@ -47,6 +49,8 @@ export class Fleet {
   readonly log: Logger;
   /** Set by the lead's wiring when the Tailscale module runs; undefined otherwise. */
   deviceSource: DeviceSource | undefined;
+  /** The hosts fleet_pick_host chose, which a deploy may cite as its placement. */
+  readonly placements = new PlacementLog();
 
   constructor(parts: {
     hosts: HostRegistry;
@@ -88,6 +92,31 @@ export class Fleet {
         signal: options.signal,
       }),
     );
+  }
+
+  /**
+   * Run a fixed argv on a host and stream its output lines as they come (a long
+   * compose run); the newest `outputCap` bytes of each stream are kept.
+   */
+  stream(
+    host: string,
+    argv: readonly string[],
+    options: { signal: AbortSignal; timeout: number; onLine: (line: string) => void; outputCap?: number },
+  ): Promise<ExecResult> {
+    const line = commandLine(this.settings.remote_timeout ? withRemoteDeadline(argv, options.timeout) : argv);
+    return this.pool.withConnection(host, options.signal, (client) =>
+      execOn(client, line, {
+        timeout: options.timeout,
+        outputCap: options.outputCap ?? 64 * 1024,
+        signal: options.signal,
+        onLine: options.onLine,
+      }),
+    );
+  }
+
+  /** Work with the host's files over SFTP on its pooled, pinned connection (one concurrency slot meanwhile). */
+  sftp<T>(host: string, signal: AbortSignal, work: (files: RemoteFiles) => Promise<T>): Promise<T> {
+    return this.pool.withConnection(host, signal, (client) => withSftp(client, host, signal, work));
   }
 
   /** Validate the parameters against the catalog entry and run it. */
