@@ -261,7 +261,7 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
 
   it("keeps .env values out of compose's own error words", async () => {
     const cfg = `${prefix}-cfg`;
-    writeFileSync(join(work, 'compose.yaml'), composeText('["sleep", "3600"]', '    cpus: ${GREETING}\n'));
+    writeFileSync(join(work, 'compose.yaml'), composeText('["sleep", "3600"]', `    cpus: \${GREETING}\n`));
     commit('cpus from the environment');
     const failed = await call('docker_stack_deploy', {
       host: 'engine',
