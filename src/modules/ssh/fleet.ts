@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../audit/log.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LoadedEntry } from './catalog/load.ts';
@@ -8,6 +9,7 @@ import type { DeviceSource } from './discovery.ts';
 import { type ExecResult, execOn, probeHostKey } from './exec.ts';
 import type { HostRegistry } from './hosts.ts';
 import { PlacementLog } from './placement-log.ts';
+import type { HostHistory } from './placement-rank.ts';
 import type { SshPool } from './pool.ts';
 import { commandLine } from './quote.ts';
 import { type RemoteFiles, withSftp } from './sftp.ts';
@@ -40,6 +42,12 @@ export function withRemoteDeadline(argv: readonly string[], timeoutMs: number): 
   return ['timeout', '-k', '5', `${Math.ceil(timeoutMs / 1000) + 1}`, ...argv];
 }
 
+/** What the metrics history knows about each of the hosts asked for (those it knows nothing of are absent). */
+export type HistorySource = (
+  hosts: readonly string[],
+  signal: AbortSignal,
+) => Promise<Map<string, HostHistory>>;
+
 /** The fleet as the tools see it: hosts, their pooled connections, and the command catalog. */
 export class Fleet {
   readonly hosts: HostRegistry;
@@ -50,7 +58,13 @@ export class Fleet {
   /** Set by the lead's wiring when the Tailscale module runs; undefined otherwise. */
   deviceSource: DeviceSource | undefined;
   /** The hosts fleet_pick_host chose, which a deploy may cite as its placement. */
-  readonly placements = new PlacementLog();
+  readonly placements: PlacementLog;
+  /**
+   * The metrics history of the hosts (open alerts, recent CPU and memory), for
+   * placement. Set by the wiring when the Watch module (issue 17) runs; until
+   * then fleet_pick_host ranks from live status alone and says so.
+   */
+  history: HistorySource | undefined;
 
   constructor(parts: {
     hosts: HostRegistry;
@@ -58,12 +72,14 @@ export class Fleet {
     catalog: CatalogStore;
     settings: SshConfig;
     log: Logger;
+    audit?: AuditLog;
   }) {
     this.hosts = parts.hosts;
     this.pool = parts.pool;
     this.catalog = parts.catalog;
     this.settings = parts.settings;
     this.log = parts.log;
+    this.placements = new PlacementLog({ audit: parts.audit });
   }
 
   entry(name: string): LoadedEntry {

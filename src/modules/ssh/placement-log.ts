@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../../audit/log.ts';
 import { GatewayError } from '../../errors.ts';
 
 /** How long a pick may be cited by a deploy: long enough for an approval, short enough to stay true. */
@@ -13,21 +14,41 @@ export interface Pick {
   reasons: string[];
 }
 
+export interface PickRecord {
+  callId: string;
+  /** Every ranked host with its score, best first. */
+  ranking: { host: string; score: number }[];
+  excluded: { host: string; reason: string }[];
+}
+
 /**
  * The picks fleet_pick_host made, so a deploy can cite one (`placement`) and be
  * held to it: it must name the host the pick chose, and the pick must be recent.
- * In memory, bounded; a gateway restart forgets them (pick again).
+ * Each pick is written to the audit log with the ranking and the reasons, so the
+ * audit shows where a workload went and why. In memory, bounded; a gateway
+ * restart forgets them (pick again).
  */
 export class PlacementLog {
   private readonly picks = new Map<string, Pick>();
+  private readonly audit: AuditLog | undefined;
   private readonly now: () => number;
 
-  constructor(now: () => number = Date.now) {
-    this.now = now;
+  constructor(options: { audit?: AuditLog; now?: () => number } = {}) {
+    this.audit = options.audit;
+    this.now = options.now ?? Date.now;
   }
 
-  record(host: string, reasons: string[]): Pick {
+  async record(host: string, reasons: string[], details: PickRecord): Promise<Pick> {
     const pick = { id: `pick-${randomBytes(6).toString('hex')}`, host, at: this.now(), reasons };
+    await this.audit?.append({
+      event: 'fleet.placement',
+      call_id: details.callId,
+      pick_id: pick.id,
+      host,
+      reasons,
+      ranking: details.ranking,
+      excluded: details.excluded,
+    });
     this.picks.set(pick.id, pick);
     while (this.picks.size > MAX_PICKS) this.picks.delete(this.picks.keys().next().value!);
     return pick;

@@ -100,10 +100,11 @@ export const stackDeploy = dockerTool({
   },
   handler: ({ name, repository, ref, compose_file, environment, placement }, ctx) =>
     ctx.docker.stackLocks.run(stackKey(ctx, name), async () => {
+      // The placement first: a deploy citing a pick goes where the pick said, or nowhere.
+      if (placement) ctx.docker.fleet().placements.verify(placement, ctx.docker.host);
       const dir = stackDir(ctx, name);
       checkRepository(repository, ctx.docker.config.allowed_git_hosts);
       if (ref) checkRef(ref);
-      if (placement) ctx.docker.fleet().placements.verify(placement, ctx.docker.host);
       const envText = environment ? envFileText(environment) : undefined;
       if (existsSync(dir)) {
         throw new GatewayError(
