@@ -64,7 +64,7 @@ export const fleetPickHost = sshTool({
     pick: z
       .object({ host: z.string(), pick_id: z.string(), score: z.number(), reasons: z.array(z.string()) })
       .nullable()
-      .describe('The best host, or null when none can take the workload'),
+      .describe('The best host; absent when none can take the workload'),
     ranked: z.array(ranked),
     excluded: z.array(z.object({ host: z.string(), reason: z.string() })),
     history: z.string().describe('Whether the metrics history was used'),

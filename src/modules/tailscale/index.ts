@@ -35,6 +35,7 @@ export const tailscaleModule = defineModule<TailscaleContext>({
     dns: ['tailscale_dns'],
     policy: ['tailscale_policy'],
     keys: ['tailscale_keys', 'tailscale_key'],
+    services: ['tailscale_service'],
     tailnet: ['tailscale_settings', 'tailscale_users', 'tailscale_services', 'tailscale_audit'],
   },
   tools: [
