@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { Collector } from './collector.ts';
 import type { WatchConfig } from './config.ts';
 import { Exporter } from './export/exporter.ts';
+import { fleetHistory } from './fleet-history.ts';
 import { Notifier } from './notify/deliver.ts';
 import { ReportStore } from './reports/store.ts';
 import type { Retention } from './retention.ts';
@@ -101,7 +102,10 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
   }
   if (docker) sources.push(dockerSource(docker.docker, config.interval));
   if (tailscale) sources.push(tailscaleSource(tailscale.tailscale, config.tailscale_interval));
-  if (ssh) sources.push(fleetSource(ssh.ssh, config.fleet_interval));
+  if (ssh) {
+    sources.push(fleetSource(ssh.ssh, config.fleet_interval));
+    ssh.ssh.history = fleetHistory({ store, alerts, clock, retention });
+  }
 
   const tickListeners = new Set<() => void>();
   const collector = new Collector({
@@ -145,6 +149,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
       return () => tickListeners.delete(listener);
     },
     async close() {
+      if (ssh) ssh.ssh.history = undefined;
       collector.stop();
       await collector.settled();
       exporter.close();

@@ -105,20 +105,20 @@ describe('ranking fleet hosts for a new workload', () => {
     ]);
   });
 
-  it('uses the metrics history when there is one: recent CPU and open alerts count', () => {
+  it('uses the metrics history when there is one: recent load and open alerts count', () => {
     const now = status('steady', { cpus: 4, load: 0.1, freeMem: 12, freeDisk: 80 });
     const { ranked } = rankHosts(
       [
-        { ...candidate('steady', now), history: { cpuP95Percent: 10, openAlerts: [] } },
+        { ...candidate('steady', now), history: { loadP95: 0.4, window: 'the last 24 h', openAlerts: [] } },
         {
           ...candidate('spiky', { ...now, host: 'spiky' }),
-          history: { cpuP95Percent: 95, openAlerts: ['disk filling up'] },
+          history: { loadP95: 3.8, window: 'the last 24 h', openAlerts: ['disk filling up'] },
         },
       ],
       { docker: false, diskPath: '/' },
     );
     expect(ranked.map((r) => r.host)).toEqual(['steady', 'spiky']);
-    expect(ranked[1]!.reasons).toContain('CPU 95% at the 95th percentile lately');
+    expect(ranked[1]!.reasons).toContain('load 3.8 at the 95th percentile over the last 24 h');
     expect(ranked[1]!.alerts).toEqual(['disk filling up']);
   });
 

@@ -16,8 +16,11 @@ export interface Requirements {
 
 /** What the metrics history says about a host (the Watch module's queries, once it runs). */
 export interface HostHistory {
-  cpuP95Percent?: number;
+  /** The 95th percentile of the 1-minute load over `window`. */
+  loadP95?: number;
   memoryP95Percent?: number;
+  /** The span those figures cover, in words (e.g. "the last 24 h"). */
+  window: string;
   /** Alerts open on the host now, in words. */
   openAlerts: string[];
 }
@@ -119,13 +122,16 @@ function judge(candidate: Candidate, req: Requirements): Ranked | Excluded {
     `${formatBytes(memory.available_bytes)} of ${formatBytes(memory.total_bytes)} memory free`,
     `${formatBytes(disk.available_bytes)} free on ${disk.mount}`,
   ];
-  if (history?.cpuP95Percent !== undefined) {
-    cpuFree = Math.min(cpuFree, clamp(1 - history.cpuP95Percent / 100));
-    reasons.push(`CPU ${history.cpuP95Percent}% at the 95th percentile lately`);
+  // A host idle this minute but busy most of the day is judged by the busier figure.
+  if (history?.loadP95 !== undefined && cpus !== null) {
+    cpuFree = Math.min(cpuFree, clamp((cpus - history.loadP95) / cpus));
+    reasons.push(`load ${round1(history.loadP95)} at the 95th percentile over ${history.window}`);
   }
   if (history?.memoryP95Percent !== undefined) {
     memFree = Math.min(memFree, clamp(1 - history.memoryP95Percent / 100));
-    reasons.push(`memory ${history.memoryP95Percent}% used at the 95th percentile lately`);
+    reasons.push(
+      `memory ${round1(history.memoryP95Percent)}% used at the 95th percentile over ${history.window}`,
+    );
   }
   const alerts = [...liveAlerts(status), ...(history?.openAlerts ?? [])];
   reasons.push(alerts.length ? `${alerts.length} alert(s): ${alerts.slice(0, 3).join('; ')}` : 'no alerts');
