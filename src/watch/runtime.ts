@@ -12,6 +12,7 @@ import type { WatchConfig } from './config.ts';
 import { Exporter } from './export/exporter.ts';
 import { fleetHistory } from './fleet-history.ts';
 import { Notifier } from './notify/deliver.ts';
+import { Remediator } from './remediate/remediator.ts';
 import { ReportStore } from './reports/store.ts';
 import type { Retention } from './retention.ts';
 import { Snapshot } from './snapshot.ts';
@@ -39,6 +40,8 @@ export interface WatchRuntime {
   notifier: Notifier;
   exporter: Exporter;
   reports: ReportStore;
+  /** Runs the remediations in watch.remediation.actions, once the gateway connects it to the call wrapper. */
+  remediation: Remediator;
   retention: Retention;
   auditPath: string;
   /** Which modules the collector reads (each source's area is readable only with its permission). */
@@ -84,7 +87,15 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
   const notifier = new Notifier({ config: config.notify, alerts, clock, log });
   const exporter = new Exporter({ config: config.export, clock, log });
   const reports = new ReportStore(store.db, config.report_max_bytes);
+  const remediation = new Remediator({
+    config: config.remediation,
+    engine,
+    clock,
+    log: log.child({ component: 'remediation' }),
+    pollMs: config.interval,
+  });
   engine.onChange((change) => notifier.notify(change));
+  engine.onChange((change) => remediation.onChange(change));
 
   const system = deps.peer('system') as SystemContext | undefined;
   const docker = deps.peer('docker') as DockerContext | undefined;
@@ -140,6 +151,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
     notifier,
     exporter,
     reports,
+    remediation,
     retention,
     auditPath: deps.auditPath,
     modules: { system: !!system, docker: !!docker, tailscale: !!tailscale, ssh: !!ssh },
@@ -150,6 +162,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
     },
     async close() {
       if (ssh) ssh.ssh.history = undefined;
+      remediation.close();
       collector.stop();
       await collector.settled();
       exporter.close();
