@@ -34,7 +34,13 @@ export function remediationChannel(approvalId: string | undefined): {
 } {
   let asked: ApprovalAsked | undefined;
   const channel: ClientChannel = {
-    info: { name: 'tailwarden-remediation', canElicit: false, canElicitUrl: true, canSample: false },
+    info: {
+      name: 'tailwarden-remediation',
+      canElicit: false,
+      canElicitUrl: true,
+      canSample: false,
+      canProgress: false,
+    },
     rounds: {
       approvalId,
       askApproval(message, url, id) {
