@@ -45,7 +45,7 @@ services:
     network_mode: none
     labels: ["tw-test=${prefix}"]
     environment:
-      - GREETING=\${GREETING}
+      - APP_SECRET=\${APP_SECRET}
 ${extra}`;
 }
 
@@ -152,7 +152,7 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
       host: 'engine',
       name: stack,
       repository: `file://${bare}`,
-      environment: { GREETING: SECRET },
+      environment: { APP_SECRET: SECRET },
     });
     expect(deployed.isError, deployed.text).toBe(false);
     expect(deployed.data).toMatchObject({
@@ -165,8 +165,8 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
     expect(mode(onHost(stack, 'conf', 'app.conf'))).toBe(0o644);
     expect(mode(onHost(stack, 'conf'))).toBe(0o750);
     expect(mode(onHost(stack, '.env'))).toBe(0o600);
-    expect(readFileSync(onHost(stack, '.env'), 'utf8')).toBe(`GREETING=${SECRET}\n`);
-    // The environment went over SSH only: not in the gateway's checkout, the audit log or the progress.
+    expect(readFileSync(onHost(stack, '.env'), 'utf8')).toBe(`APP_SECRET=${SECRET}\n`);
+    // The environment went over SSH only: not in the gateway's checkout or the progress; the audit log masks a secret-named value.
     const checkout = join(stacksDir, '@hosts', 'engine', stack);
     expect(existsSync(join(checkout, '.git'))).toBe(true);
     expect(existsSync(join(checkout, '.env'))).toBe(false);
@@ -178,7 +178,7 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
     const [app] = await engine.listContainers({
       filters: { label: [`com.docker.compose.project=${stack}`] },
     });
-    expect((await engine.getContainer(app!.Id).inspect()).Config.Env).toContain(`GREETING=${SECRET}`);
+    expect((await engine.getContainer(app!.Id).inspect()).Config.Env).toContain(`APP_SECRET=${SECRET}`);
     const status = await call('docker_stack_status', { host: 'engine', name: stack });
     expect(status.data).toMatchObject({
       managed: true,
@@ -219,7 +219,7 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
     expect(updated.data).toMatchObject({ to_commit: next, services: [{ service: 'app', state: 'running' }] });
     expect(existsSync(onHost(stack, 'old.txt'))).toBe(false);
     expect(readFileSync(onHost(stack, 'data', 'written-by-container.db'), 'utf8')).toBe('runtime data');
-    expect(readFileSync(onHost(stack, '.env'), 'utf8')).toBe(`GREETING=${SECRET}\n`);
+    expect(readFileSync(onHost(stack, '.env'), 'utf8')).toBe(`APP_SECRET=${SECRET}\n`);
   });
 
   it('never writes through a link planted on the host, and refuses repositories with symlinks', async () => {
@@ -261,13 +261,13 @@ describe('compose stacks on a fleet host (SFTP over the pinned SSH connection, c
 
   it("keeps .env values out of compose's own error words", async () => {
     const cfg = `${prefix}-cfg`;
-    writeFileSync(join(work, 'compose.yaml'), composeText('["sleep", "3600"]', `    cpus: \${GREETING}\n`));
+    writeFileSync(join(work, 'compose.yaml'), composeText('["sleep", "3600"]', `    cpus: \${APP_SECRET}\n`));
     commit('cpus from the environment');
     const failed = await call('docker_stack_deploy', {
       host: 'engine',
       name: cfg,
       repository: `file://${bare}`,
-      environment: { GREETING: SECRET },
+      environment: { APP_SECRET: SECRET },
     });
     expect(failed.text).toContain('The compose file is invalid');
     expect(failed.text).toContain('[redacted]');
