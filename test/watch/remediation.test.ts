@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerModule } from '../../src/modules/docker/index.ts';
+import { sshModule } from '../../src/modules/ssh/index.ts';
 import type { ToolModule } from '../../src/modules/types.ts';
 import type { AlertRecord } from '../../src/watch/alerts/store.ts';
 import { cleanup, engine, runContainer, testPrefix } from '../docker/support.ts';
+import { hostFor } from '../ssh/fleet-support.ts';
+import { disposeSshd, startSshd, type TestSshd } from '../support/sshd.ts';
 import { Receiver } from './receiver.ts';
 import { startWatchHarness, type WatchHarness } from './support.ts';
 
@@ -17,6 +20,8 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
   const name = (n: string) => `${prefix}-${n}`;
   const receiver = new Receiver();
   let h: WatchHarness;
+  // A fleet host whose Docker engine is reached over SSH (docker system dial-stdio): the local one.
+  let sshd: TestSshd;
   // Exits with code 3 every time: no restart helps.
   const crashes = ['sh', '-c', 'exit 3'];
   // Exits with code 3 the first time only; after a restart it stays up.
@@ -35,10 +40,14 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
 
   beforeAll(async () => {
     await receiver.start();
+    sshd = await startSshd();
     h = await startWatchHarness({
-      modules: [dockerModule as ToolModule],
+      modules: [dockerModule as ToolModule, sshModule as ToolModule],
       config: {
         policy: { notify: { webhooks: [`${receiver.url}/approvals`] } },
+        modules: {
+          ssh: { enabled: true, fleet_timeout: '90s', hosts: [hostFor(sshd, 'engine', { docker: true })] },
+        },
         watch: {
           default_rules: false,
           rules: [
@@ -46,6 +55,7 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
             rule('flaky-restart', name('flaky')),
             rule('gated-start', name('gated')),
             rule('forbidden-remove', name('forbid')),
+            rule('remote-restart', name('remote')),
           ],
           notify: { webhooks: [`${receiver.url}/hook`], max_per_hour: 1000 },
           remediation: {
@@ -56,6 +66,12 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
               'gated-start': action('docker_container_start', 3, '10m'),
               'forbidden-remove': action('docker_container_remove'),
               'tool-made': action('docker_container_restart'),
+              'remote-restart': {
+                tool: 'docker_container_restart',
+                args: { host: 'engine', container: '{container}' },
+                attempts: 2,
+                backoff: '10m',
+              },
             },
           },
         },
@@ -65,13 +81,15 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
     await runContainer(prefix, 'flaky', { Cmd: crashesOnce });
     await runContainer(prefix, 'gated', { Cmd: crashesOnce });
     await runContainer(prefix, 'forbid', { Cmd: crashes });
-    for (const n of ['loop', 'flaky', 'gated', 'forbid']) await exited(name(n));
+    await runContainer(prefix, 'remote', { Cmd: crashesOnce });
+    for (const n of ['loop', 'flaky', 'gated', 'forbid', 'remote']) await exited(name(n));
   });
 
   afterAll(async () => {
     await h?.close();
     await cleanup(prefix);
     await receiver.close();
+    if (sshd) await disposeSshd(sshd);
   });
 
   async function exited(container: string): Promise<void> {
@@ -97,9 +115,9 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
       : [];
   };
   const allSteps = () =>
-    Object.fromEntries(
-      ['loop-restart', 'flaky-restart', 'gated-start', 'forbidden-remove'].map((r) => [r, steps(r)]),
-    );
+    h.watch.alerts
+      .between(0, h.clock.now() + 1, 100)
+      .map((a) => ({ rule: a.rule, status: a.status, summary: a.summary, steps: steps(a.rule) }));
   const startedAt = async (n: string) => (await engine.getContainer(name(n)).inspect()).State.StartedAt;
 
   /** Collect (moving the clock one interval) until the check holds; a liveness bound, not a timing claim. */
@@ -220,6 +238,22 @@ describe('watch: remediation of failing containers', { timeout: 240_000 }, () =>
       principal: { id: 'system:remediation' },
     });
     expect((await engine.getContainer(name('forbid')).inspect()).State.Status).toBe('exited'); // still there
+  });
+
+  it('restarts a container on a fleet host: the engine there, reached over the pinned SSH connection', async () => {
+    await until(() => steps('remote-restart').some((s) => s.state === 'recovered'), 'the remote recovery');
+    expect(steps('remote-restart').map((s) => s.state)).toEqual(['ran', 'recovered']);
+    const alert = alertOf('remote-restart')!;
+    const audit = await h.gw.auditRecords();
+    const decision = audit.find(
+      (r) => r.event === 'tool.decision' && r.rpc_id === `remediation:${alert.id}:1`,
+    );
+    expect(decision).toMatchObject({
+      decision: 'allowed',
+      tool: 'docker_container_restart',
+      args: { host: 'engine', container: name('remote') },
+    });
+    expect((await engine.getContainer(name('remote')).inspect()).State.Running).toBe(true);
   });
 
   it('a rule made with a tool never gets a remediation, even under a name the config lists', async () => {
