@@ -1,3 +1,4 @@
+import { redactArgs } from '../../audit/redact.ts';
 import type { Logger } from '../../log.ts';
 import type { GatewayLink } from '../../modules/types.ts';
 import { cutText } from '../../util/bounded.ts';
@@ -235,7 +236,9 @@ export class Remediator {
     }, ms);
   }
 
-  private note(c: Case, state: RemediationStep['state'], message: string): void {
+  private note(c: Case, state: RemediationStep['state'], raw: string): void {
+    // Tool results and errors end up in the alert's log and messages: the one redaction path first.
+    const message = String(redactArgs(raw));
     this.o.engine.noteRemediation(
       c.alert,
       {
