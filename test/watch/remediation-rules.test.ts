@@ -31,6 +31,15 @@ describe('remediation rules', () => {
       container: 'web-1',
       n: 3,
     });
+    expect(
+      fillArgs(
+        { host: '{host}', command: 'service_restart', parameters: { unit: 'app-{host}' } },
+        { host: 'nas' },
+      ),
+    ).toEqual({ host: 'nas', command: 'service_restart', parameters: { unit: 'app-nas' } });
+    expect(() => fillArgs({ parameters: { unit: '{unit}' } }, { host: 'nas' })).toThrow(
+      /argument parameters.unit names \{unit\}/,
+    );
     expect(() => fillArgs({ unit: '{unit}' }, { container: 'web-1' })).toThrow(
       /names \{unit\}, but this alert has no such label \(it has: container\)/,
     );

@@ -8,13 +8,21 @@ const permissionName = z
   .refine(isPermission, { error: (issue) => `unknown permission "${issue.input}"` });
 
 /** An argument value of a remediation: a string may name alert labels as {label}. */
-const remediationValue = z.union([
+const remediationScalar = z.union([
   z
     .string()
     .max(500)
     .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters'),
   z.number(),
   z.boolean(),
+]);
+
+/** A value, or one level of named values (e.g. ssh_command_run's parameters). */
+const remediationValue = z.union([
+  remediationScalar,
+  z
+    .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a parameter name'), remediationScalar)
+    .refine((values) => Object.keys(values).length <= 20, 'at most 20 values'),
 ]);
 
 /**
@@ -33,7 +41,7 @@ const remediationSchema = z
       .refine((args) => Object.keys(args).length <= 20, 'at most 20 arguments')
       .default({})
       .describe(
-        'Its arguments; "{container}", "{unit}", "{host}"… are replaced by the alert\'s labels, e.g. { container: "{container}" } or { host: "oci-vm", container: "{container}" }',
+        'Its arguments (values, or one level of named values); "{container}", "{unit}", "{host}"… in a string are replaced by the alert\'s labels, e.g. { container: "{container}" } or { host: "oci-vm", container: "{container}" }',
       ),
     attempts: z
       .number()

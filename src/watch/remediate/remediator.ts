@@ -36,26 +36,25 @@ export interface RemediatorOptions {
   pollMs: number;
 }
 
-/** `{label}` in a string argument becomes the alert's label; a label the alert lacks is an error. */
+/** `{label}` in a string argument (or a named value of one) becomes the alert's label; one it lacks is an error. */
 export function fillArgs(
   args: Record<string, unknown>,
   labels: Record<string, string>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(args)) {
-    out[name] =
-      typeof value !== 'string'
-        ? value
-        : value.replace(/\{([a-z_][a-z0-9_]{0,39})\}/g, (_whole, label: string) => {
-            const filled = labels[label];
-            if (filled === undefined)
-              throw new Error(
-                `argument ${name} names {${label}}, but this alert has no such label (it has: ${Object.keys(labels).join(', ') || 'none'})`,
-              );
-            return filled;
-          });
-  }
-  return out;
+  const fill = (name: string, value: unknown): unknown => {
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(`${name}.${k}`, v)]));
+    if (typeof value !== 'string') return value;
+    return value.replace(/\{([a-z_][a-z0-9_]{0,39})\}/g, (_whole, label: string) => {
+      const filled = labels[label];
+      if (filled === undefined)
+        throw new Error(
+          `argument ${name} names {${label}}, but this alert has no such label (it has: ${Object.keys(labels).join(', ') || 'none'})`,
+        );
+      return filled;
+    });
+  };
+  return Object.fromEntries(Object.entries(args).map(([name, value]) => [name, fill(name, value)]));
 }
 
 /**
