@@ -74,6 +74,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const gate = new RiskGate(config, options.ruleHandlers ?? approvalRuleHandlers(config, audit, approvals));
   const caller = new ToolCaller({ config, registry, runtimes, audit, gate, log });
   const catalog = new Catalog(registry, runtimes, audit, log);
+  const link = { caller, approvalState: (id: string) => approvals.store.get(id)?.state };
+  for (const runtime of runtimes.values()) runtime.connect?.(link);
 
   return {
     config,

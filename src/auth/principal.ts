@@ -1,6 +1,7 @@
 import type { Permission } from '../policy/permissions.ts';
 
-export type PrincipalKind = 'token' | 'oidc' | 'jwt' | 'tailnet' | 'anonymous';
+/** `system`: the gateway acting on its own (remediations); never the result of authentication. */
+export type PrincipalKind = 'token' | 'oidc' | 'jwt' | 'tailnet' | 'anonymous' | 'system';
 
 /** Who is calling, and what they may do. Built by a verifier, trusted by everything after it. */
 export interface Principal {
@@ -18,6 +19,11 @@ export interface Principal {
   readonly clientId?: string;
   /** When the credential expires (epoch seconds), when known. */
   readonly expiresAt?: number;
+  /**
+   * System principals only: the tools it may run without an approval. Every other call
+   * of a system principal needs one, whatever the rule of the tool's risk level.
+   */
+  readonly unattended?: ReadonlySet<string>;
 }
 
 /** The part of a principal written to audit records and logs. */

@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/log.ts';
 import type { HealthReport } from '../auth/verifier.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
+import type { ToolCaller } from '../mcp/call.ts';
 import type { PromptDefinition } from '../mcp/prompt.ts';
 import type { ResourceDefinition } from '../mcp/resource.ts';
 import type { ToolDefinition } from '../mcp/tool.ts';
@@ -37,10 +38,22 @@ export interface DoctorDeps {
   signal: AbortSignal;
 }
 
+/**
+ * What a started module may be handed once the whole gateway stands: the one call wrapper
+ * (for a module that acts on its own, as remediations do) and the approval requests.
+ */
+export interface GatewayLink {
+  caller: ToolCaller;
+  /** The state of an approval request (pending, approved, denied, expired, used), undefined when unknown. */
+  approvalState(id: string): string | undefined;
+}
+
 /** A started module: the context its handlers receive, its health, and its cleanup. */
 export interface ModuleRuntime<X = unknown> {
   context: X;
   health(): HealthReport | Promise<HealthReport>;
+  /** Called once after every module started and the call wrapper exists. */
+  connect?(link: GatewayLink): void;
   close?(): void | Promise<void>;
 }
 

@@ -40,6 +40,21 @@ export function ruleFor(
 }
 
 /**
+ * The rule for a call of a system principal (nobody to confirm with, nobody who asked):
+ * a deny stays a deny; a tool it was allowed to run unattended runs unless its rule
+ * needs an approval or it is critical; everything else needs an out-of-band approval.
+ */
+export function systemRule(
+  rule: RiskRule,
+  tool: Pick<ToolDefinition, 'name' | 'risk'>,
+  principal: Principal,
+) {
+  if (rule === 'deny') return 'deny';
+  if (rule !== 'approve' && tool.risk !== 'critical' && principal.unattended?.has(tool.name)) return 'allow';
+  return 'approve';
+}
+
+/**
  * Applies the configured rule for a tool's risk level. `confirm` and `approve`
  * are delegated to handlers; where none is installed the call is refused
  * (fail closed), never run.
@@ -57,7 +72,11 @@ export class RiskGate {
   }
 
   async check(request: GateRequest): Promise<GateOutcome> {
-    const rule = ruleFor(this.config, request.tool);
+    const configured = ruleFor(this.config, request.tool);
+    const rule =
+      request.principal.kind === 'system'
+        ? systemRule(configured, request.tool, request.principal)
+        : configured;
     if (rule === 'allow') return {};
     if (rule === 'deny') {
       throw new GatewayError(

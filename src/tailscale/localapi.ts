@@ -161,6 +161,19 @@ export class LocalApiClient {
     });
   }
 
+  /** This node's preferences (`GET prefs`), unparsed. */
+  async prefs(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return asRecord((await this.json('prefs', { signal })).value);
+  }
+
+  /**
+   * Change only the preferences named in `masked` (`PATCH prefs` with ipn.MaskedPrefs:
+   * a field changes only when its `<Field>Set` flag is true), as `tailscale set` does.
+   */
+  async editPrefs(masked: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return asRecord((await this.json('prefs', { method: 'PATCH', body: masked, signal })).value);
+  }
+
   private unreachable(error: Error): GatewayError {
     // A cancelled call (client gone, tool deadline) is not tailscaled's fault: say so.
     if (error.name === 'AbortError') {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, bytes, duration, enumOf, int, list, optionalStr, section } from '../config/fields.ts';
 import { ruleSchema } from './alerts/rule-schema.ts';
+import { remediationConfig } from './remediate/config.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -44,9 +45,9 @@ const notifySection = section(
       envOnly: true,
     }),
     on: list(
-      ['firing', 'acknowledged', 'resolved'],
-      { description: 'Which state changes are sent.' },
-      z.enum(['firing', 'acknowledged', 'resolved']),
+      ['firing', 'acknowledged', 'resolved', 'remediation'],
+      { description: 'Which state changes are sent (remediation: each remediation step of an alert).' },
+      z.enum(['firing', 'acknowledged', 'resolved', 'remediation']),
     ),
     min_severity: enumOf(['info', 'warning', 'critical'], 'warning', {
       description: 'Alerts below this severity are recorded but not sent.',
@@ -186,6 +187,7 @@ export const watchConfig = section(
     max_rules: int(200, { description: 'Rules (config and tool-made together) allowed at most.' }, 1, 2000),
     alert_history: duration('90d', { description: 'How long resolved alerts and deliveries are kept.' }),
     notify: notifySection,
+    remediation: remediationConfig,
     export: exportSection,
     reports_keep: duration('7d', { description: 'How long generated reports stay readable as resources.' }),
     report_max_bytes: bytes('4MiB', {

@@ -198,6 +198,7 @@ export function createWatchModule(options: { clock?: Clock } = {}): ToolModule<W
             ? { status: 'degraded', detail: `metrics sources failing: ${failing.join(', ')}` }
             : { status: 'ok' };
         },
+        connect: (link) => watch.remediation.connect(link),
         close: () => watch.close(),
       };
     },

@@ -10,7 +10,9 @@ import { type Clock, systemClock } from './clock.ts';
 import { Collector } from './collector.ts';
 import type { WatchConfig } from './config.ts';
 import { Exporter } from './export/exporter.ts';
+import { fleetHistory } from './fleet-history.ts';
 import { Notifier } from './notify/deliver.ts';
+import { Remediator } from './remediate/remediator.ts';
 import { ReportStore } from './reports/store.ts';
 import type { Retention } from './retention.ts';
 import { Snapshot } from './snapshot.ts';
@@ -38,6 +40,8 @@ export interface WatchRuntime {
   notifier: Notifier;
   exporter: Exporter;
   reports: ReportStore;
+  /** Runs the remediations in watch.remediation.actions, once the gateway connects it to the call wrapper. */
+  remediation: Remediator;
   retention: Retention;
   auditPath: string;
   /** Which modules the collector reads (each source's area is readable only with its permission). */
@@ -83,7 +87,15 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
   const notifier = new Notifier({ config: config.notify, alerts, clock, log });
   const exporter = new Exporter({ config: config.export, clock, log });
   const reports = new ReportStore(store.db, config.report_max_bytes);
+  const remediation = new Remediator({
+    config: config.remediation,
+    engine,
+    clock,
+    log: log.child({ component: 'remediation' }),
+    pollMs: config.interval,
+  });
   engine.onChange((change) => notifier.notify(change));
+  engine.onChange((change) => remediation.onChange(change));
 
   const system = deps.peer('system') as SystemContext | undefined;
   const docker = deps.peer('docker') as DockerContext | undefined;
@@ -101,7 +113,10 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
   }
   if (docker) sources.push(dockerSource(docker.docker, config.interval));
   if (tailscale) sources.push(tailscaleSource(tailscale.tailscale, config.tailscale_interval));
-  if (ssh) sources.push(fleetSource(ssh.ssh, config.fleet_interval));
+  if (ssh) {
+    sources.push(fleetSource(ssh.ssh, config.fleet_interval));
+    ssh.ssh.history = fleetHistory({ store, alerts, clock, retention });
+  }
 
   const tickListeners = new Set<() => void>();
   const collector = new Collector({
@@ -136,6 +151,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
     notifier,
     exporter,
     reports,
+    remediation,
     retention,
     auditPath: deps.auditPath,
     modules: { system: !!system, docker: !!docker, tailscale: !!tailscale, ssh: !!ssh },
@@ -145,6 +161,8 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
       return () => tickListeners.delete(listener);
     },
     async close() {
+      if (ssh) ssh.ssh.history = undefined;
+      remediation.close();
       collector.stop();
       await collector.settled();
       exporter.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError, type FakeAdminApi } from './tailscale-admin.ts';
+import { registerServiceRoutes } from './tailscale-admin-services.ts';
 import { parseHuJson, validatePolicy } from './tailscale-admin-state.ts';
 
 type Guard = (scope: string) => (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -234,7 +235,5 @@ export function registerAdminRoutes(app: FastifyInstance, fake: FakeAdminApi, gu
     async () => s().settings,
   );
   app.get(`${api}/tailnet/:t/users`, { preHandler: guard('users:read') }, async () => ({ users: s().users }));
-  app.get(`${api}/tailnet/:t/services`, { preHandler: guard('services:read') }, async () => ({
-    vipServices: s().services,
-  }));
+  registerServiceRoutes(app, fake, guard);
 }

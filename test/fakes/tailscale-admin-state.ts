@@ -16,6 +16,8 @@ export interface FakeTailnetState {
   settings: Record<string, unknown>;
   users: Record<string, unknown>[];
   services: Record<string, unknown>[];
+  /** Hosts per Service name, as the API lists them. */
+  serviceHosts: Record<string, { stableNodeID: string; approvalLevel: string; configured: string }[]>;
 }
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tailscale', 'admin');
@@ -45,6 +47,7 @@ export function loadFixtureState(): FakeTailnetState {
     settings: tailnet.settings,
     users: tailnet.users,
     services: tailnet.services,
+    serviceHosts: tailnet.serviceHosts,
   });
 }
 

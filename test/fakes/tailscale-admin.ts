@@ -24,6 +24,8 @@ export interface FakeAdminApi {
   failures: { status: number; retryAfter?: string; path?: RegExp; times: number; message?: string }[];
   /** Wait this long before answering (timeouts). */
   delayMs: number;
+  /** Serve the Services collection only under /vip-services (as the Go clients call it). */
+  legacyServicesPath: boolean;
   /** Revoke every issued OAuth token (the next use gets 401). */
   revokeTokens(): void;
   policyEtag(): string;
@@ -58,6 +60,7 @@ export async function startFakeAdminApi(): Promise<FakeAdminApi> {
     requests: [],
     failures: [],
     delayMs: 0,
+    legacyServicesPath: false,
     revokeTokens: () => tokens.clear(),
     policyEtag: () => `"${createHash('sha256').update(fake.state.policy).digest('hex').slice(0, 20)}"`,
     close: () => app.close(),

@@ -16,6 +16,8 @@ export interface FakeTailscaled {
   /** whois answers keyed by IP (the port of `addr` is ignored, as tailscaled does for known IPs). */
   whois: Record<string, unknown>;
   serveConfig: Record<string, unknown>;
+  /** This node's preferences (ipn.Prefs); PATCH changes only what its MaskedPrefs flags say. */
+  prefs: Record<string, unknown>;
   /** Every request seen: method, path with query, and headers. */
   requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];
   /** Answer every request with this status (e.g. 503) until cleared. */
@@ -48,6 +50,38 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+export function defaultPrefs(): Record<string, unknown> {
+  return {
+    ControlURL: 'https://controlplane.tailscale.com',
+    RouteAll: false,
+    WantRunning: true,
+    AdvertiseTags: ['tag:server'],
+    AdvertiseRoutes: null,
+    AdvertiseServices: null,
+  };
+}
+
+/**
+ * ipn.MaskedPrefs: a field changes only when its `<Field>Set` flag is true. The
+ * fake knows only AdvertiseServices and refuses any other flag, so a test sees
+ * at once if the gateway touched another preference (routes, exit node, …).
+ */
+function applyMaskedPrefs(
+  prefs: Record<string, unknown>,
+  masked: Record<string, unknown>,
+): string | undefined {
+  for (const [key, value] of Object.entries(masked)) {
+    if (!key.endsWith('Set') || value !== true) continue;
+    const field = key.slice(0, -'Set'.length);
+    if (field !== 'AdvertiseServices') return `the fake refuses to change ${field}`;
+    const names = masked.AdvertiseServices ?? null;
+    if (names !== null && (!Array.isArray(names) || names.some((n) => !/^svc:[a-z0-9-]+$/.test(String(n)))))
+      return 'invalid service name in AdvertiseServices';
+    prefs.AdvertiseServices = names;
+  }
+  return undefined;
+}
+
 export async function startFakeTailscaled(): Promise<FakeTailscaled> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-fake-tailscaled-'));
   const socketPath = join(dir, 'tailscaled.sock');
@@ -56,6 +90,7 @@ export async function startFakeTailscaled(): Promise<FakeTailscaled> {
     status: fixture('status.json'),
     whois: fixture('whois.json'),
     serveConfig: fixture('serve-config.json'),
+    prefs: defaultPrefs(),
     requests: [],
     failWith: undefined,
     close: async () => {},
@@ -95,6 +130,17 @@ export async function startFakeTailscaled(): Promise<FakeTailscaled> {
         return send(res, 400, 'invalid JSON');
       }
       return send(res, 200, '');
+    }
+    if (name === 'prefs' && req.method === 'GET') return send(res, 200, fake.prefs);
+    if (name === 'prefs' && req.method === 'PATCH') {
+      let masked: Record<string, unknown>;
+      try {
+        masked = JSON.parse(await readBody(req));
+      } catch {
+        return send(res, 400, 'invalid JSON');
+      }
+      const problem = applyMaskedPrefs(fake.prefs, masked);
+      return problem ? send(res, 400, problem) : send(res, 200, fake.prefs);
     }
     return send(res, 404, `unknown LocalAPI endpoint ${name}`);
   });

@@ -73,7 +73,9 @@ async function waitForBanner(address: string, port: number, child: ChildProcess)
   throw new Error(`sshd on ${address}:${port} did not come up within ${START_DEADLINE_MS / 1000} s`);
 }
 
-export async function startSshd(options: { address?: string; userKeyFile?: string } = {}): Promise<TestSshd> {
+export async function startSshd(
+  options: { address?: string; userKeyFile?: string; sftpUmask?: string } = {},
+): Promise<TestSshd> {
   const address = options.address ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'tw-test-sshd-'));
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -108,6 +110,8 @@ export async function startSshd(options: { address?: string; userKeyFile?: strin
       'SetEnv SHLVL=1',
       'MaxStartups 100',
       'LogLevel ERROR',
+      // As Debian's default sshd_config offers it; a umask shows whether file modes are set exactly.
+      `Subsystem sftp internal-sftp${options.sftpUmask ? ` -u ${options.sftpUmask}` : ''}`,
       '',
     ].join('\n'),
   );

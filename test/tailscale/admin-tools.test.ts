@@ -176,11 +176,11 @@ describe('tailscale DNS, policy, keys and audit tools', () => {
     expect((users.data.users as { login_name: string }[]).map((u) => u.login_name)).toContain(
       'carol@other.org',
     );
-    const services = await call(h.adminClient, 'tailscale_services_list');
+    const services = await call(h.adminClient, 'tailscale_service_list');
     expect(services.data.services).toEqual([
       {
         name: 'svc:grafana',
-        addresses: ['100.100.1.1'],
+        addresses: ['100.100.1.1', 'fd7a:115c:a1e0::1:1'],
         ports: ['tcp:443'],
         tags: ['tag:server'],
         comment: 'dashboards',

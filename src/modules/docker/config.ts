@@ -25,11 +25,19 @@ export const dockerConfig = section(
     }),
     update_health_timeout: duration('60s', {
       description:
-        'After an update recreates a container, how long to wait for it to be running (and healthy, when it has a healthcheck) before rolling back.',
+        'After an update recreates a container, or a stack deploy or update starts its services, how long to wait for them to be running (and healthy, when they have a healthcheck) before rolling back.',
     }),
     update_settle: duration('3s', {
       description:
-        'After an update starts the new container, how long it must stay running before the update counts as good.',
+        'After an update starts the new container (or a stack revision), how long it must stay running before the update counts as good.',
+    }),
+    remote_stacks_dir: str('.tailwarden/stacks', {
+      description:
+        "Where a stack deployed to a fleet host (docker_stack_deploy with host) is written on that host, one directory per stack. A relative path is inside the SSH user's home.",
+    }),
+    remote_max_bytes: bytes('64MiB', {
+      description:
+        'Largest repository (tracked files at the deployed commit) shipped to a fleet host; a bigger one is refused.',
     }),
   },
   'Docker module: the Docker engine on this host, through its socket.',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { KeyedLock } from '../../util/keyed-lock.ts';
 import { loadDockerode } from '../../util/lazy-require.ts';
 import { defineModule, type ToolModule } from '../types.ts';
 import { containerLogs, containerLogsAnalyze } from './container-logs.ts';
@@ -18,10 +19,11 @@ import {
   containerUnpause,
 } from './lifecycle.ts';
 import { networkInspect, networkList, volumeInspect, volumeList } from './networks.ts';
-import { remoteEngines, withHostOption } from './remote.ts';
+import { fleetOf, remoteEngines, withHostOption } from './remote.ts';
 import { guardEnginePaths } from './safe-paths.ts';
 import { ComposeRunner } from './stacks/compose.ts';
 import { stackDeploy, stackDown, stackRemove, stackUpdate } from './stacks/deploy.ts';
+import { HostCompose } from './stacks/host-compose.ts';
 import { stackList, stackLogs, stackStatus } from './stacks/read.ts';
 import { containerUpdate } from './update.ts';
 
@@ -50,8 +52,13 @@ const engineTools = [
   volumeInspect,
 ].map(withHostOption);
 
-/** Stacks live in this gateway's stacks directory, so they are local only. */
-const stackTools = [stackList, stackStatus, stackLogs, stackDeploy, stackUpdate, stackDown, stackRemove];
+/**
+ * Stacks too take `host`: the git checkout stays on the gateway, the compose
+ * project is shipped to the host over SFTP and compose runs there.
+ */
+const stackTools = [stackList, stackStatus, stackLogs, stackDeploy, stackUpdate, stackDown, stackRemove].map(
+  withHostOption,
+);
 
 export const dockerTools = [...engineTools, ...stackTools];
 
@@ -86,6 +93,9 @@ export const dockerModule: ToolModule<DockerContext> = defineModule<DockerContex
         stacksDir: settings.stacks_dir || join(config.state_dir, 'stacks'),
         compose: new ComposeRunner(settings.socket, settings.compose_timeout),
         remote: remoteEngines(peer),
+        fleet: fleetOf(peer),
+        hostCompose: new HostCompose(),
+        stackLocks: new KeyedLock(),
       },
     };
     return {

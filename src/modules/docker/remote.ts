@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import type { ConditionalArg, ToolDefinition } from '../../mcp/tool.ts';
 import type { SshContext } from '../ssh/context.ts';
 import { dockerForHost } from '../ssh/docker.ts';
+import type { Fleet } from '../ssh/fleet.ts';
 import type { DockerContext } from './context.ts';
 import { guardEnginePaths } from './safe-paths.ts';
 
@@ -15,20 +17,28 @@ import { guardEnginePaths } from './safe-paths.ts';
  */
 export function remoteEngines(peer: ((id: string) => unknown) | undefined): (host: string) => Docker {
   const engines = new Map<string, Docker>();
+  const fleet = fleetOf(peer);
   return (host) => {
+    let engine = engines.get(host);
+    if (!engine) {
+      engine = guardEnginePaths(dockerForHost(fleet(), host));
+      engines.set(host, engine);
+    }
+    return engine;
+  };
+}
+
+/** The ssh module's fleet, looked up when needed (the modules start in any order). */
+export function fleetOf(peer: ((id: string) => unknown) | undefined): () => Fleet {
+  return () => {
     const ssh = peer?.('ssh') as SshContext | undefined;
     if (!ssh) {
       throw new GatewayError(
         'ERR_POLICY_DENIED',
-        `Docker on host "${host}" goes over SSH, and the ssh module is off; enable modules.ssh and add the host with docker: true.`,
+        'Docker on a fleet host goes over SSH, and the ssh module is off; enable modules.ssh and add the host with docker: true.',
       );
     }
-    let engine = engines.get(host);
-    if (!engine) {
-      engine = guardEnginePaths(dockerForHost(ssh.ssh, host));
-      engines.set(host, engine);
-    }
-    return engine;
+    return ssh.ssh;
   };
 }
 
@@ -72,6 +82,9 @@ export function withHostOption(tool: DockerTool): DockerTool {
         ...ctx.docker,
         engine: ctx.docker.remote(host),
         config: { ...ctx.docker.config, socket: `${host} (over SSH)` },
+        host,
+        // The gateway's checkouts of a host's stacks live apart from its own ("@" is not in a stack name).
+        stacksDir: join(ctx.docker.stacksDir, '@hosts', host),
       };
       return tool.handler(args, { ...ctx, docker });
     },

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
 import { GatewayError } from '../../errors.ts';
 import { loadSsh2 } from '../../util/lazy-require.ts';
@@ -14,6 +15,12 @@ export interface ExecOptions {
   timeout: number;
   outputCap: number;
   signal: AbortSignal;
+  /**
+   * Each output line as it arrives (stdout and stderr interleaved). With it, output beyond
+   * `outputCap` keeps its newest part instead of stopping the command: a long compose run
+   * streams on, and its last lines (the ones that explain a failure) are kept.
+   */
+  onLine?: (line: string) => void;
 }
 
 export interface ExecResult {
@@ -23,6 +30,32 @@ export interface ExecResult {
   stderr: string;
   truncated: boolean;
   duration_ms: number;
+}
+
+/** Whole lines out of a byte stream (UTF-8 kept intact across chunks); an endless line is cut at 64 KiB. */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+  private readonly onLine: (line: string) => void;
+
+  constructor(onLine: (line: string) => void) {
+    this.onLine = onLine;
+  }
+
+  push(chunk: Buffer): void {
+    const lines = (this.partial + this.decoder.write(chunk)).split('\n');
+    this.partial = (lines.pop() ?? '').slice(-64 * 1024);
+    for (const line of lines) this.emit(line);
+  }
+
+  end(): void {
+    this.emit(this.partial + this.decoder.end());
+    this.partial = '';
+  }
+
+  private emit(line: string): void {
+    if (line.trim()) this.onLine(line.replace(/\r$/, ''));
+  }
 }
 
 /** Run one exec string on an open connection, with a deadline and a cap on the output kept. */
@@ -63,6 +96,22 @@ export function execOn(client: Client, command: string, options: ExecOptions): P
           duration_ms: Math.round(performance.now() - started),
         });
       };
+      // One line splitter per stream, so stdout and stderr never mix within a line.
+      const splitters: LineSplitter[] = [];
+      const keepTail = (into: Buffer[]) => {
+        const lines = new LineSplitter(options.onLine!);
+        splitters.push(lines);
+        let size = 0;
+        return (chunk: Buffer) => {
+          lines.push(chunk);
+          into.push(chunk);
+          size += chunk.length;
+          while (size > options.outputCap && into.length > 1) {
+            size -= into.shift()!.length;
+            truncated = true;
+          }
+        };
+      };
       const collect = (into: Buffer[]) => (chunk: Buffer) => {
         if (truncated) return;
         const room = options.outputCap - kept;
@@ -92,14 +141,16 @@ export function execOn(client: Client, command: string, options: ExecOptions): P
       if (options.signal.aborted) return onAbort();
       options.signal.addEventListener('abort', onAbort, { once: true });
 
-      channel.on('data', collect(stdout));
-      channel.stderr.on('data', collect(stderr));
+      const sink = options.onLine ? keepTail : collect;
+      channel.on('data', sink(stdout));
+      channel.stderr.on('data', sink(stderr));
       channel.on('exit', (code: number | null, signalName?: string) => {
         exitCode = typeof code === 'number' ? code : null;
         exitSignal = signalName ?? null;
       });
       channel.on('close', () => {
-        if (exitCode === null && exitSignal === null && !truncated)
+        for (const lines of splitters) lines.end();
+        if (exitCode === null && exitSignal === null && (!truncated || options.onLine))
           return finish(
             new GatewayError(
               'ERR_UPSTREAM_UNAVAILABLE',

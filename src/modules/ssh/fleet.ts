@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../audit/log.ts';
 import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LoadedEntry } from './catalog/load.ts';
@@ -7,8 +8,11 @@ import type { SshConfig } from './config.ts';
 import type { DeviceSource } from './discovery.ts';
 import { type ExecResult, execOn, probeHostKey } from './exec.ts';
 import type { HostRegistry } from './hosts.ts';
+import { PlacementLog } from './placement-log.ts';
+import type { HostHistory } from './placement-rank.ts';
 import type { SshPool } from './pool.ts';
 import { commandLine } from './quote.ts';
+import { type RemoteFiles, withSftp } from './sftp.ts';
 
 export interface CommandRun extends ExecResult {
   host: string;
@@ -38,6 +42,12 @@ export function withRemoteDeadline(argv: readonly string[], timeoutMs: number): 
   return ['timeout', '-k', '5', `${Math.ceil(timeoutMs / 1000) + 1}`, ...argv];
 }
 
+/** What the metrics history knows about each of the hosts asked for (those it knows nothing of are absent). */
+export type HistorySource = (
+  hosts: readonly string[],
+  signal: AbortSignal,
+) => Promise<Map<string, HostHistory>>;
+
 /** The fleet as the tools see it: hosts, their pooled connections, and the command catalog. */
 export class Fleet {
   readonly hosts: HostRegistry;
@@ -47,6 +57,14 @@ export class Fleet {
   readonly log: Logger;
   /** Set by the lead's wiring when the Tailscale module runs; undefined otherwise. */
   deviceSource: DeviceSource | undefined;
+  /** The hosts fleet_pick_host chose, which a deploy may cite as its placement. */
+  readonly placements: PlacementLog;
+  /**
+   * The metrics history of the hosts (open alerts, recent CPU and memory), for
+   * placement. Set by the wiring when the Watch module (issue 17) runs; until
+   * then fleet_pick_host ranks from live status alone and says so.
+   */
+  history: HistorySource | undefined;
 
   constructor(parts: {
     hosts: HostRegistry;
@@ -54,12 +72,14 @@ export class Fleet {
     catalog: CatalogStore;
     settings: SshConfig;
     log: Logger;
+    audit?: AuditLog;
   }) {
     this.hosts = parts.hosts;
     this.pool = parts.pool;
     this.catalog = parts.catalog;
     this.settings = parts.settings;
     this.log = parts.log;
+    this.placements = new PlacementLog({ audit: parts.audit });
   }
 
   entry(name: string): LoadedEntry {
@@ -88,6 +108,31 @@ export class Fleet {
         signal: options.signal,
       }),
     );
+  }
+
+  /**
+   * Run a fixed argv on a host and stream its output lines as they come (a long
+   * compose run); the newest `outputCap` bytes of each stream are kept.
+   */
+  stream(
+    host: string,
+    argv: readonly string[],
+    options: { signal: AbortSignal; timeout: number; onLine: (line: string) => void; outputCap?: number },
+  ): Promise<ExecResult> {
+    const line = commandLine(this.settings.remote_timeout ? withRemoteDeadline(argv, options.timeout) : argv);
+    return this.pool.withConnection(host, options.signal, (client) =>
+      execOn(client, line, {
+        timeout: options.timeout,
+        outputCap: options.outputCap ?? 64 * 1024,
+        signal: options.signal,
+        onLine: options.onLine,
+      }),
+    );
+  }
+
+  /** Work with the host's files over SFTP on its pooled, pinned connection (one concurrency slot meanwhile). */
+  sftp<T>(host: string, signal: AbortSignal, work: (files: RemoteFiles) => Promise<T>): Promise<T> {
+    return this.pool.withConnection(host, signal, (client) => withSftp(client, host, signal, work));
   }
 
   /** Validate the parameters against the catalog entry and run it. */

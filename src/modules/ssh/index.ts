@@ -24,7 +24,7 @@ export function createFleet(deps: Parameters<typeof sshModule.start>[0]): Fleet 
     },
     deps.log,
   );
-  return new Fleet({ hosts, pool, catalog, settings, log: deps.log });
+  return new Fleet({ hosts, pool, catalog, settings, log: deps.log, audit: deps.audit });
 }
 
 export const sshModule = defineModule<SshContext>({

@@ -6,12 +6,20 @@ export const hostStatusSchema = z.object({
   host: z.string(),
   answered: z.boolean(),
   uptime_s: z.number().optional(),
+  cpus: z.number().int().optional().describe('Processors available (nproc)'),
   load_average: z.object({ m1: z.number(), m5: z.number(), m15: z.number() }).optional(),
   memory: z
     .object({ total_bytes: z.number(), available_bytes: z.number(), used_percent: z.number() })
     .optional(),
   disks: z
-    .array(z.object({ mount: z.string(), size_bytes: z.number(), used_percent: z.number() }))
+    .array(
+      z.object({
+        mount: z.string(),
+        size_bytes: z.number(),
+        available_bytes: z.number(),
+        used_percent: z.number(),
+      }),
+    )
     .optional(),
   failed_units: z.array(z.string()).optional(),
   error: z.string().optional(),
@@ -27,6 +35,7 @@ const PROBES = {
   meminfo: ['cat', '/proc/meminfo'],
   df: ['df', '-P', '-k', '-x', 'tmpfs', '-x', 'devtmpfs', '-x', 'overlay', '-x', 'squashfs'],
   failed: ['systemctl', 'list-units', '--failed', '--no-pager', '--plain', '--no-legend'],
+  cpus: ['nproc'],
 } as const;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -53,9 +62,10 @@ function parseDf(text: string) {
     .map((cols) => ({
       mount: cols.slice(5).join(' '),
       size_bytes: Number(cols[1]) * 1024,
+      available_bytes: Number(cols[3]) * 1024,
       used_percent: Number(cols[4]!.replace('%', '')),
     }))
-    .filter((d) => Number.isFinite(d.size_bytes) && d.size_bytes > 0);
+    .filter((d) => Number.isFinite(d.size_bytes) && d.size_bytes > 0 && Number.isFinite(d.available_bytes));
 }
 
 /** Status of one host, all probes over one pooled connection, in parallel. */
@@ -64,19 +74,22 @@ async function statusOf(fleet: Fleet, host: string, signal: AbortSignal): Promis
   const run = (argv: readonly string[]) =>
     fleet.exec(host, argv, { signal, outputCap: 256 * 1024 }).then((r) => r.stdout);
   try {
-    const [uptime, loadavg, meminfo, df, failed] = await Promise.all([
+    const [uptime, loadavg, meminfo, df, failed, nproc] = await Promise.all([
       run(PROBES.uptime),
       run(PROBES.loadavg),
       run(PROBES.meminfo),
       run(PROBES.df).catch(() => ''),
       run(PROBES.failed).catch(() => ''),
+      run(PROBES.cpus).catch(() => ''),
     ]);
+    const cpus = Number.parseInt(nproc.trim(), 10);
     const [m1, m5, m15] = loadavg.trim().split(/\s+/).map(Number) as [number, number, number];
     const memory = parseMeminfo(meminfo);
     return {
       host,
       answered: true,
       uptime_s: Math.round(Number(uptime.split(/\s+/)[0])),
+      ...(cpus > 0 ? { cpus } : {}),
       load_average: { m1, m5, m15 },
       ...(memory ? { memory } : {}),
       disks: parseDf(df),

@@ -7,6 +7,7 @@ import { renderArgv } from './catalog/render.ts';
 import type { CatalogParameter } from './catalog/schema.ts';
 import { sshTool } from './context.ts';
 import { hostCandidates } from './discovery.ts';
+import { fleetPickHost } from './placement.ts';
 import { fleetStatus, hostStatusSchema } from './status.ts';
 
 const hostName = z.string().min(1).max(63).describe('Host name from ssh_hosts_list');
@@ -259,4 +260,5 @@ export const sshTools = [
   commandExec,
   commandRunCritical,
   fleetStatusTool,
+  fleetPickHost,
 ];

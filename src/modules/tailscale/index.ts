@@ -14,6 +14,9 @@ import { PolicyStore } from './policy-store.ts';
 import { tailscalePrompts } from './prompts.ts';
 import { routeTools } from './routes.ts';
 import { serveTools } from './serve.ts';
+import { serviceHostTools } from './service-host.ts';
+import { serviceAdminTools } from './services.ts';
+import { ServicesApi } from './services-api.ts';
 import { tailnetTools } from './tailnet.ts';
 
 /**
@@ -32,17 +35,20 @@ export const tailscaleModule = defineModule<TailscaleContext>({
     dns: ['tailscale_dns'],
     policy: ['tailscale_policy'],
     keys: ['tailscale_keys', 'tailscale_key'],
+    services: ['tailscale_service'],
     tailnet: ['tailscale_settings', 'tailscale_users', 'tailscale_services', 'tailscale_audit'],
   },
   tools: [
     ...localTools,
     ...serveTools,
+    ...serviceHostTools,
     ...deviceTools,
     ...routeTools,
     ...dnsTools,
     ...policyTools,
     ...keyTools,
     ...tailnetTools,
+    ...serviceAdminTools,
     tailnetAudit,
   ],
   prompts: tailscalePrompts,
@@ -53,7 +59,17 @@ export const tailscaleModule = defineModule<TailscaleContext>({
     const admin = createAdminClient(settings);
     const policies = new PolicyStore(db);
     return {
-      context: { tailscale: { local, admin, db, policies, config: settings, gatewayListen: config.listen } },
+      context: {
+        tailscale: {
+          local,
+          admin,
+          db,
+          policies,
+          services: new ServicesApi(),
+          config: settings,
+          gatewayListen: config.listen,
+        },
+      },
       // Health does not call out: a probe per /ready would spend the admin API's rate limit.
       health: () => {
         const problems = [

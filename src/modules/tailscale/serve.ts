@@ -3,6 +3,8 @@ import { GatewayError } from '../../errors.ts';
 import { asRecord, pickString } from '../../tailscale/localapi.ts';
 import { type TailscaleContext, tailscaleTool } from './context.ts';
 import { addMapping, describeServe, removeMapping, targetsGateway } from './serve-config.ts';
+import { localServiceSchema } from './service-config.ts';
+import { localServices } from './service-host.ts';
 
 type Ctx = TailscaleContext & { signal: AbortSignal };
 
@@ -76,12 +78,15 @@ export const serveStatus = tailscaleTool({
   name: 'tailscale_serve_status',
   title: 'Tailscale: Serve and Funnel status',
   description:
-    'What this node serves on the tailnet with Serve, which of it Funnel exposes to the internet, and raw TCP forwards.',
+    'What this node serves on the tailnet with Serve, which of it Funnel exposes to the internet, raw TCP forwards, and the Tailscale Services it hosts (advertised or drained).',
   permission: 'tailscale:read',
   risk: 'low',
   input: z.object({}),
-  output: statusOutput,
-  handler: async (_input, ctx) => describeServe((await ctx.tailscale.local.serveConfig(ctx.signal)).config),
+  output: statusOutput.extend({ services: z.array(localServiceSchema) }),
+  handler: async (_input, ctx) => {
+    const { config } = await ctx.tailscale.local.serveConfig(ctx.signal);
+    return { ...describeServe(config), services: await localServices(ctx, config) };
+  },
 });
 
 export const serveEnable = tailscaleTool({

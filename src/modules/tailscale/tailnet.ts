@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { isGatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
-import { asRecord, pickString, pickStrings } from '../../tailscale/localapi.ts';
+import { asRecord, pickString } from '../../tailscale/localapi.ts';
 import { tailscaleTool } from './context.ts';
 
 const readOnly = { permission: 'tailscale:read' as const, risk: 'low' as const, openWorld: true };
@@ -68,50 +67,4 @@ export const usersList = tailscaleTool({
   },
 });
 
-export const servicesList = tailscaleTool({
-  ...readOnly,
-  name: 'tailscale_services_list',
-  title: 'Tailscale: List services',
-  description:
-    'Tailscale Services (virtual IPs in front of hosts) defined in the tailnet. A beta API: fields may vary.',
-  input: z.object({}),
-  output: z.object({
-    services: z.array(
-      z.object({
-        name: z.string(),
-        addresses: z.array(z.string()),
-        ports: z.array(z.string()),
-        tags: z.array(z.string()),
-        comment: z.string(),
-      }),
-    ),
-  }),
-  handler: async (_input, ctx) => {
-    const { admin } = ctx.tailscale;
-    const fetchFrom = (path: string) =>
-      admin.json({
-        path: admin.tailnetPath(path),
-        action: 'list services',
-        scope: 'services:read',
-        signal: ctx.signal,
-      });
-    // The OpenAPI names it /services, older clients /vip-services: try both.
-    const { value } = await fetchFrom('/services').catch((error: unknown) => {
-      if (isGatewayError(error) && error.code === 'ERR_NOT_FOUND') return fetchFrom('/vip-services');
-      throw error;
-    });
-    const body = asRecord(value);
-    const raw = [body.vipServices, body.services].find(Array.isArray) ?? [];
-    return {
-      services: (raw as unknown[]).map(asRecord).map((s) => ({
-        name: pickString(s, 'name'),
-        addresses: pickStrings(s, 'addrs'),
-        ports: pickStrings(s, 'ports'),
-        tags: pickStrings(s, 'tags'),
-        comment: pickString(s, 'comment'),
-      })),
-    };
-  },
-});
-
-export const tailnetTools = [settingsGet, usersList, servicesList];
+export const tailnetTools = [settingsGet, usersList];

@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { WatchConfig } from '../config.ts';
 import { globMatch, labelKey, labelsMatch } from '../match.ts';
+import type { RemediationStep } from '../remediate/step.ts';
 import type { Retention } from '../retention.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { HistoryStore } from '../store.ts';
@@ -21,6 +22,8 @@ export interface AlertChange {
   by?: string;
   at: number;
   silenced: boolean;
+  /** For `remediation` changes: what was done or decided. */
+  remediation?: RemediationStep;
 }
 
 interface Tracked {
@@ -125,13 +128,28 @@ export class AlertEngine {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(change: AlertChangeKind, alert: AlertRecord, at: number, by?: string): void {
+  /** Record a remediation step in the alert's log and tell the listeners (notifications). */
+  noteRemediation(alert: AlertRecord, step: RemediationStep, by: string, now: number): void {
+    this.o.alerts.log(alert.id, 'remediation', by, { ...step }, now);
+    const log = step.state === 'gave_up' || step.state === 'refused' ? 'warn' : 'info';
+    this.o.log[log]({ alert_id: alert.id, rule: alert.rule, ...step }, `remediation: ${step.message}`);
+    this.emit('remediation', this.o.alerts.get(alert.id) ?? alert, now, by, step);
+  }
+
+  private emit(
+    change: AlertChangeKind,
+    alert: AlertRecord,
+    at: number,
+    by?: string,
+    remediation?: RemediationStep,
+  ): void {
     const event: AlertChange = {
       change,
       alert,
       at,
       silenced: this.isSilenced(alert, at),
       ...(by ? { by } : {}),
+      ...(remediation ? { remediation } : {}),
     };
     for (const listener of this.listeners) {
       try {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { parseDuration } from '../../config/fields.ts';
 import { SERIES_NAMES } from '../series.ts';
 
-/** A duration in a rule: "5m", "7d", or milliseconds; kept in milliseconds. */
-const span = (fallback: string, description: string, min = 0) =>
+/** A duration in a rule (or a remediation): "5m", "7d", or milliseconds; kept in milliseconds. */
+export const span = (fallback: string, description: string, min = 0) =>
   z
     .union([z.number().int().nonnegative(), z.string().max(20)])
     .transform((value, ctx) => {

@@ -27,7 +27,8 @@ export const ALERT_MIGRATIONS = [
 ];
 
 export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
-export type AlertChangeKind = 'firing' | 'acknowledged' | 'resolved';
+/** `remediation`: a step of the remediation its rule names (not a change of status). */
+export type AlertChangeKind = 'firing' | 'acknowledged' | 'resolved' | 'remediation';
 
 export interface AlertRecord {
   id: string;

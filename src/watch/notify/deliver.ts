@@ -34,15 +34,22 @@ function messageOf(change: AlertChange) {
   const where = Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  const title = `[${change.change.toUpperCase()}] ${alert.rule}${where ? ` (${where})` : ''} on ${hostname()}`;
-  const lines = [summary];
+  const step = change.remediation;
+  const banner =
+    step?.state === 'gave_up' ? 'COULD NOT RECOVER' : step ? `REMEDIATION ${step.state.toUpperCase()}` : '';
+  const title = `[${banner || change.change.toUpperCase()}] ${alert.rule}${where ? ` (${where})` : ''} on ${hostname()}`;
+  const lines = step ? [String(redactArgs(step.message)), summary] : [summary];
+  if (step?.approval_url)
+    lines.push(
+      `Approve or deny: ${step.approval_url} (or \`tailwarden approvals approve ${step.approval_id}\`).`,
+    );
   if (change.change === 'acknowledged')
     lines.push(`Acknowledged by ${change.by ?? alert.acknowledgedBy ?? 'someone'}.`);
   if (change.change === 'resolved') lines.push(`Resolved at ${new Date(change.at).toISOString()}.`);
   lines.push(
     `Alert ${alert.id} · severity ${alert.severity} · since ${new Date(alert.startedAt).toISOString()}`,
   );
-  return { labels, summary, title, body: lines.join('\n') };
+  return { labels, summary, title, body: lines.join('\n'), step };
 }
 
 /**
@@ -130,9 +137,15 @@ export class Notifier {
         ? { acknowledged_by: change.by ?? change.alert.acknowledgedBy }
         : {}),
       ...(change.alert.resolvedAt ? { resolved_at: new Date(change.alert.resolvedAt).toISOString() } : {}),
+      ...(message.step
+        ? { remediation: { ...message.step, message: String(redactArgs(message.step.message)) } }
+        : {}),
     };
-    const priority =
-      change.change === 'resolved' ? 'low' : change.alert.severity === 'critical' ? 'urgent' : 'high';
+    const quiet =
+      change.change === 'resolved' ||
+      (message.step !== undefined && !['gave_up', 'refused', 'approval_needed'].includes(message.step.state));
+    const priority = quiet ? 'low' : change.alert.severity === 'critical' ? 'urgent' : 'high';
+    const approvalUrl = message.step?.approval_url;
     const jobs: Omit<Job, 'deliveryId' | 'attempts'>[] = [
       ...config.webhooks.map((url) => ({
         channel: 'webhook' as const,
@@ -152,7 +165,10 @@ export class Notifier {
                     body: message.body,
                     priority,
                     tags: change.change === 'resolved' ? 'white_check_mark' : 'rotating_light',
-                  } as const,
+                    ...(approvalUrl
+                      ? { click: approvalUrl, actions: `view, Review and decide, ${approvalUrl}` }
+                      : {}),
+                  },
                   config.ntfy_token,
                   config.timeout,
                 ),
@@ -171,7 +187,7 @@ export class Notifier {
                   {
                     title: message.title,
                     message: message.body,
-                    priority: change.change === 'resolved' ? 2 : change.alert.severity === 'critical' ? 8 : 5,
+                    priority: quiet ? 2 : change.alert.severity === 'critical' ? 8 : 5,
                   },
                   config.timeout,
                 ),

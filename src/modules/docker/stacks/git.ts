@@ -82,6 +82,8 @@ export interface GitOptions {
   timeoutMs: number;
   /** Protocols git may use, including for submodules (GIT_ALLOW_PROTOCOL). */
   protocols: readonly string[];
+  /** Most bytes of output kept (its end; default 64 KiB). */
+  keep?: number;
 }
 
 /** Run git with prompts off (a missing credential fails instead of hanging). */
@@ -94,6 +96,7 @@ export async function git(
     cwd,
     signal: options.signal,
     timeoutMs: options.timeoutMs,
+    keep: options.keep,
     env: {
       GIT_TERMINAL_PROMPT: '0',
       GIT_ALLOW_PROTOCOL: options.protocols.join(':'),

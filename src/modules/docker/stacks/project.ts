@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { appendFile, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { GatewayError } from '../../../errors.ts';
 import type { ToolContext } from '../../../mcp/tool.ts';
@@ -7,7 +7,9 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../containers.ts';
 import type { DockerContext } from '../context.ts';
 import { containerName, engineCall } from '../engine.ts';
 import { type GitOptions, git } from './git.ts';
-import { lastLines } from './run.ts';
+import { composeOnHost, envValues, maskValues } from './host-compose.ts';
+import { lastLines, type RunResult } from './run.ts';
+import { removeRemoteProject, shipProject } from './ship.ts';
 
 export type Ctx = ToolContext & DockerContext;
 
@@ -105,7 +107,17 @@ export function projectArgs(name: string, dir: string, file: string): string[] {
   ];
 }
 
-/** Run a compose subcommand for a stack; its output streams as progress; a failure carries compose's own words. */
+/** The values of the stack's .env on this host (to keep them out of progress and errors). */
+async function localEnvValues(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, '.env'), 'utf8').catch(() => '');
+  return envValues(text.slice(0, 64 * 1024));
+}
+
+/**
+ * Run a compose subcommand for a stack — here, or on the fleet host the call
+ * names — its output streaming as progress; a failure carries compose's own
+ * words. Values from the stack's .env never reach a progress line or an error.
+ */
 export async function compose(
   ctx: Ctx,
   name: string,
@@ -115,14 +127,23 @@ export async function compose(
   what: string,
 ): Promise<string> {
   let lines = 0;
-  const result = await ctx.docker.compose.run([...projectArgs(name, dir, file), ...args], {
-    cwd: dirname(file),
-    signal: ctx.signal,
-    onLine: (line) => {
-      lines += 1;
-      void ctx.progress({ progress: lines, message: line.slice(0, 300) });
-    },
-  });
+  const onLine = (line: string) => {
+    lines += 1;
+    void ctx.progress({ progress: lines, message: line.slice(0, 300) });
+  };
+  let result: RunResult;
+  if (ctx.docker.host) {
+    result = await composeOnHost(ctx, ctx.docker.host, name, relative(dir, file), args, onLine);
+  } else {
+    const secrets = await localEnvValues(dir);
+    const masked = (text: string) => maskValues(text, secrets);
+    const run = await ctx.docker.compose.run([...projectArgs(name, dir, file), ...args], {
+      cwd: dirname(file),
+      signal: ctx.signal,
+      onLine: (line) => onLine(masked(line)),
+    });
+    result = { ...run, stdout: masked(run.stdout), stderr: masked(run.stderr) };
+  }
   if (result.code !== 0) {
     const text = lastLines(result.stderr || result.stdout);
     const code = args[0] === 'config' ? 'ERR_INPUT_REJECTED' : 'ERR_UPSTREAM_FAILED';
@@ -130,6 +151,61 @@ export async function compose(
     throw new GatewayError(code, `${prefix}:\n${text}`);
   }
   return result.stdout;
+}
+
+/** Where this call's stack runs, for messages: "this host" or "host nas". */
+export function placeOf(ctx: Ctx): string {
+  return ctx.docker.host ? `host ${ctx.docker.host}` : 'this host';
+}
+
+/** The key that serialises changes to one stack (per place). */
+export function stackKey(ctx: Ctx, name: string): string {
+  return `${ctx.docker.host ?? ''}/${name}`;
+}
+
+/**
+ * Make the place's copy of the project match the checkout. Here the checkout is
+ * the project, so only the environment is written (.env, 0600, kept out of git);
+ * on a fleet host the tracked files are shipped and the environment goes to the
+ * host's .env over SSH only — it is never written on the gateway.
+ */
+export async function publish(ctx: Ctx, name: string, dir: string, envText?: string): Promise<void> {
+  if (ctx.docker.host) {
+    await shipProject(ctx, ctx.docker.host, name, dir, envText);
+    return;
+  }
+  if (envText === undefined) return;
+  await writeFile(join(dir, '.env'), envText, { mode: 0o600 });
+  await appendFile(join(dir, '.git', 'info', 'exclude'), '\n/.env\n');
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Names and values the stack's .env can hold: one NAME=value per line, so no line breaks in a value. */
+export function checkEnvironment(environment: Record<string, string>): void {
+  for (const [key, value] of Object.entries(environment)) {
+    if (!ENV_NAME.test(key))
+      throw new GatewayError(
+        'ERR_INPUT_REJECTED',
+        `Environment name ${JSON.stringify(key.slice(0, 100))} is not valid (letters, digits and _, not starting with a digit).`,
+      );
+    if (/[\r\n\0]/.test(value))
+      throw new GatewayError('ERR_INPUT_REJECTED', `The value of ${key} has a line break or a NUL byte.`);
+  }
+}
+
+export function envFileText(environment: Record<string, string>): string {
+  checkEnvironment(environment);
+  return Object.entries(environment)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
+}
+
+/** Remove a stack's files: its checkout here, and its copy on the host. Returns what could not be removed. */
+export async function discard(ctx: Ctx, name: string, dir: string): Promise<{ dir: string; left: string[] }> {
+  await rm(dir, { recursive: true, force: true });
+  if (!ctx.docker.host) return { dir, left: [] };
+  return removeRemoteProject(ctx, ctx.docker.host, name);
 }
 
 export interface ServiceState {

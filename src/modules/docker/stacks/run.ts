@@ -8,6 +8,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Each output line as it arrives (stdout and stderr interleaved). */
   onLine?: (line: string) => void;
+  /** Most bytes of each stream kept (its end). Default 64 KiB. */
+  keep?: number;
 }
 
 export interface RunResult {
@@ -19,9 +21,9 @@ export interface RunResult {
 const KEEP = 64 * 1024;
 
 /** Keep the end of a growing output: the last lines are the ones that explain a failure. */
-function appendTail(current: string, chunk: string): string {
+function appendTail(current: string, chunk: string, keep: number): string {
   const next = current + chunk;
-  return next.length > KEEP ? next.slice(next.length - KEEP) : next;
+  return next.length > keep ? next.slice(next.length - keep) : next;
 }
 
 /**
@@ -48,11 +50,11 @@ export function runProgram(argv: readonly string[], options: RunOptions): Promis
       for (const line of lines) if (line.trim()) options.onLine(line.replace(/\r$/, ''));
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout = appendTail(stdout, chunk);
+      stdout = appendTail(stdout, chunk, options.keep ?? KEEP);
       emit(chunk);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = appendTail(stderr, chunk);
+      stderr = appendTail(stderr, chunk, options.keep ?? KEEP);
       emit(chunk);
     });
     const stop = (error: GatewayError) => {
