@@ -49,3 +49,26 @@ export interface ClientChannel {
   /** URL-mode elicitation; the caller checks `info.canElicitUrl` first. */
   elicitUrl(message: string, url: string, elicitationId: string): Promise<ElicitResult>;
 }
+
+/**
+ * The channel of a caller inside the gateway (the dashboard, a remediation): nobody can be asked
+ * mid-call, nothing is pushed. `rounds` lets such a caller take the 2026-07-28 path for approvals
+ * (asked, recorded, called again) instead of being refused.
+ */
+export function headlessChannel(name: string, rounds?: CallRounds): ClientChannel {
+  return {
+    info: {
+      name,
+      version: '1',
+      canElicit: false,
+      canElicitUrl: rounds !== undefined,
+      canSample: false,
+      canProgress: false,
+    },
+    ...(rounds ? { rounds } : {}),
+    progress: async () => {},
+    sample: async () => undefined,
+    elicitForm: async () => ({ action: 'cancel' }),
+    elicitUrl: async () => ({ action: 'cancel' }),
+  };
+}

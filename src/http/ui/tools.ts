@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../auth/principal.ts';
 import type { Gateway } from '../../gateway.ts';
 import type { CallResult } from '../../mcp/call.ts';
-import type { ClientChannel } from '../../mcp/channel.ts';
+import { headlessChannel } from '../../mcp/channel.ts';
 
 /**
  * The tools the dashboard calls. Each goes through the one call wrapper (availability,
@@ -32,20 +32,7 @@ export function isDashboardTool(name: string): name is DashboardTool {
 }
 
 /** The dashboard as an MCP client: it cannot be asked questions mid-call (no elicitation or sampling). */
-const channel: ClientChannel = {
-  info: {
-    name: 'tailwarden-dashboard',
-    version: '1',
-    canElicit: false,
-    canElicitUrl: false,
-    canSample: false,
-    canProgress: false,
-  },
-  progress: async () => {},
-  sample: async () => undefined,
-  elicitForm: async () => ({ action: 'cancel' }),
-  elicitUrl: async () => ({ action: 'cancel' }),
-};
+const channel = headlessChannel('tailwarden-dashboard');
 
 /** Which of the dashboard's tools this person's tools/list shows (configuration exposure and permission). */
 export function listedDashboardTools(gateway: Gateway, principal: Principal): DashboardTool[] {

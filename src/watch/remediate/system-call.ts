@@ -1,6 +1,6 @@
 import type { Principal } from '../../auth/principal.ts';
 import type { CallResult } from '../../mcp/call.ts';
-import { type ClientChannel, InputRoundEnded } from '../../mcp/channel.ts';
+import { type ClientChannel, headlessChannel, InputRoundEnded } from '../../mcp/channel.ts';
 import { expandPermissions } from '../../policy/permissions.ts';
 import type { RemediationConfig } from './config.ts';
 
@@ -33,26 +33,13 @@ export function remediationChannel(approvalId: string | undefined): {
   asked: () => ApprovalAsked | undefined;
 } {
   let asked: ApprovalAsked | undefined;
-  const channel: ClientChannel = {
-    info: {
-      name: 'tailwarden-remediation',
-      canElicit: false,
-      canElicitUrl: true,
-      canSample: false,
-      canProgress: false,
+  const channel = headlessChannel('tailwarden-remediation', {
+    approvalId,
+    askApproval(message, url, id) {
+      asked = { id, url };
+      return Promise.reject(new InputRoundEnded({ content: [{ type: 'text', text: message }] }));
     },
-    rounds: {
-      approvalId,
-      askApproval(message, url, id) {
-        asked = { id, url };
-        return Promise.reject(new InputRoundEnded({ content: [{ type: 'text', text: message }] }));
-      },
-    },
-    progress: async () => {},
-    sample: async () => undefined,
-    elicitForm: async () => ({ action: 'decline' }),
-    elicitUrl: async () => ({ action: 'cancel' }),
-  };
+  });
   return { channel, asked: () => asked };
 }
 

@@ -157,12 +157,17 @@ export function dockerSource(docker: DockerContext['docker'], everyMs: number): 
             !restarts.has(c.Id) ||
             /^Up (Less than a|\d+) second/.test(c.Status)
           ) {
-            const info: Docker.ContainerInspectInfo = await docker.engine
+            // It may be removed between list and inspect: that one container waits for the next run,
+            // the others are still recorded.
+            const info = await docker.engine
               .getContainer(c.Id)
-              .inspect({ abortSignal: ctx.signal } as Docker.ContainerInspectOptions);
-            restarts.set(c.Id, info.RestartCount ?? 0);
+              .inspect({ abortSignal: ctx.signal } as Docker.ContainerInspectOptions)
+              .catch(() => undefined);
+            if (info) restarts.set(c.Id, info.RestartCount ?? 0);
           }
-          ctx.record('docker.container.restarts', { container: name }, restarts.get(c.Id) ?? 0);
+          const restartCount = restarts.get(c.Id);
+          if (restartCount !== undefined)
+            ctx.record('docker.container.restarts', { container: name }, restartCount);
           if (running) await stats(ctx, c, name).catch(() => undefined); // it may stop between list and stats
         }),
       );
