@@ -87,8 +87,12 @@ function maskUrls(text: string): string {
   return from === 0 ? text : parts.join('') + text.slice(from);
 }
 
-/** `Bearer x`, `Basic x` (a credential has a digit or a symbol, so prose such as "basic configuration" stays) */
-const BEARER = /(?<![\w-])((?:bearer|basic|digest)[ \t]+)(?!\[secret: )([A-Za-z0-9._~+/=-]{8,})/gi;
+/**
+ * `Bearer x`, `Basic x` (a credential has a digit or a symbol, so prose such as "basic configuration" stays).
+ * Not `Digest`: its header carries name=value pairs and a one-time response, and the word is common prose
+ * ("the digest proxmox_guest_config_get returned").
+ */
+const BEARER = /(?<![\w-])((?:bearer|basic)[ \t]+)(?!\[secret: )([A-Za-z0-9._~+/=-]{8,})/gi;
 /** mysql's `-pSecret` (password glued to the option), only where a mysql/mariadb program is named */
 const MYSQL = /(?:^|[\s/"'])(?:mysql|mariadb)[\w-]*/i;
 const GLUED_P = /-p(?!\[secret: )([^\s"'\\]+)/g;

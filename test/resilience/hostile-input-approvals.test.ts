@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
   FLIPS_MEANING,
@@ -30,8 +31,10 @@ describe('hostile input never reaches an approver', () => {
   let gw: TestGateway;
   let client: Client;
   let dir: string;
+  let pve: FakeProxmox;
 
   beforeAll(async () => {
+    pve = await startFakeProxmox();
     dir = mkdtempSync(join(tmpdir(), 'tw-test-approval-validation-'));
     writeFileSync(join(dir, 'catalog.yaml'), TEST_CATALOG);
     writeFileSync(join(dir, 'id_test'), 'not a key: nothing connects in this test\n');
@@ -56,6 +59,19 @@ describe('hostile input never reaches an approver', () => {
               },
             ],
           },
+          // Off by default, with a fake here: on, so its high and critical tools are covered too.
+          proxmox: {
+            enabled: true,
+            clusters: [
+              {
+                name: 'pve',
+                url: pve.url,
+                token_id: FULL_TOKEN.id,
+                fingerprint: pve.certificate.fingerprint,
+              },
+            ],
+            token_secret: FULL_TOKEN.secret,
+          },
         },
         // Nothing can run: what is below high is denied, and an approval is never given.
         policy: { low: 'deny', moderate: 'deny', high: 'approve', critical: 'approve', approval_wait: '0s' },
@@ -65,6 +81,7 @@ describe('hostile input never reaches an approver', () => {
   });
   afterAll(async () => {
     await gw?.close();
+    await pve?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -21,6 +21,8 @@ export const FREE_TEXT: Record<string, readonly string[]> = {
   tailscale_policy_update: ['policy', 'etag'],
   tailscale_policy_rollback: ['etag'],
   tailscale_key_create: ['description'],
+  tailscale_service_create: ['comment'],
+  tailscale_service_update: ['comment'],
   docker_stack_deploy: ['environment.*'],
   // The test module's stand-ins (test/support/test-module.ts) take any text.
   test_thing_restart: ['name'],
@@ -77,6 +79,12 @@ export const VALID: Record<string, Record<string, unknown>> = {
   tailscale_routes_disable: { device: 'nas', routes: ['10.0.0.0/24'] },
   tailscale_serve_enable: { local_port: 8080, https_port: 443, path: '/app' },
   tailscale_serve_disable: { https_port: 443, path: '/app' },
+  tailscale_service_create: { service: 'svc:web', ports: ['tcp:443'] },
+  proxmox_snapshot_rollback: { vmid: 101, snapname: 'pre_upgrade' },
+  proxmox_snapshot_delete: { vmid: 101, snapname: 'pre_upgrade' },
+  proxmox_backup_delete: { volid: 'local:backup/vzdump-lxc-105-2026_01_31-02_00_00.tar.zst' },
+  proxmox_task_stop: { upid: 'UPID:pve1:0000A1B2:00C3D4E5:65B8F000:vzdump:105:root@pam:' },
+  proxmox_guest_config_set: { vmid: 101, digest: 'a'.repeat(40), set: { memory: 2048 } },
 };
 
 /** A catalog with one high and one critical command that take a string and a path parameter. */
