@@ -36,7 +36,9 @@ function mentioned(text: string): string[] {
 function sampleArgs(args: PromptArgs): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, schema] of Object.entries(args.shape) as [string, z.ZodType][]) {
-    const value = ['sample', '7'].find((candidate) => schema.safeParse(candidate).success);
+    // Text, a small number, a guest id, an alert id: one of them fits every prompt argument so far.
+    const candidates = ['sample', '7', '105', '00000000-0000-4000-8000-000000000000'];
+    const value = candidates.find((candidate) => schema.safeParse(candidate).success);
     if (value !== undefined) out[key] = value;
   }
   return out;
@@ -66,8 +68,15 @@ const EVERY_MODULE_ON = {
 
 function configWith(change: { tools?: Record<string, unknown>; moduleOff?: string }) {
   const modules: Record<string, unknown> = { ...EVERY_MODULE_ON };
-  if (change.moduleOff) modules[change.moduleOff] = { enabled: false };
-  return { roles: ROLES, modules, tools: change.tools ?? {} };
+  // Watch is switched at the top level (watch.enabled), the others under modules.*.
+  const watchOff = change.moduleOff === 'watch';
+  if (change.moduleOff && !watchOff) modules[change.moduleOff] = { enabled: false };
+  return {
+    roles: ROLES,
+    modules,
+    tools: change.tools ?? {},
+    ...(watchOff ? { watch: { enabled: false } } : {}),
+  };
 }
 
 interface Switch {
@@ -81,7 +90,10 @@ const globalSwitches: Switch[] = [
   { name: 'tools.disable_destructive', config: configWith({ tools: { disable_destructive: true } }) },
   ...allModules
     .filter((m) => (m.prompts ?? []).length > 0 || (m.resources ?? []).length > 0)
-    .map((m) => ({ name: `modules.${m.id}.enabled: false`, config: configWith({ moduleOff: m.id }) })),
+    .map((m) => ({
+      name: m.id === 'watch' ? 'watch.enabled: false' : `modules.${m.id}.enabled: false`,
+      config: configWith({ moduleOff: m.id }),
+    })),
   {
     name: 'tools.enabled: every other linked tool',
     config: configWith({ tools: { enabled: linkedTools.filter((_t, i) => i % 2 === 0) } }),
