@@ -3,7 +3,7 @@ import { GatewayError } from '../../errors.ts';
 import { clusterArg } from './clusters.ts';
 import { proxmoxTool } from './context.ts';
 import { nodeArg, storageArg, storageFrom, vmidArg } from './model.ts';
-import { guestActionOutput } from './power.ts';
+import { guestActionOutput, guestActionResult } from './power.ts';
 import { clusterResources, findGuest } from './resources.ts';
 import { allowSelfArg, refuseSelf } from './self.ts';
 import { runTask, taskOutcomeSchema, waitArg } from './tasks.ts';
@@ -72,15 +72,7 @@ export const backupStart = proxmoxTool({
         `Proxmox started no backup for guest ${guest.vmid} on node ${guest.node} (it answered OK without a task): did the guest just move to another node? Check with proxmox_guests_list and retry.`,
       );
     }
-    return {
-      cluster: client.name,
-      vmid: guest.vmid,
-      name: guest.name,
-      node: guest.node,
-      type: guest.type,
-      storage: input.storage,
-      task,
-    };
+    return guestActionResult(client.name, guest, task, { storage: input.storage });
   },
 });
 

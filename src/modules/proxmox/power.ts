@@ -6,7 +6,7 @@ import { proxmoxTool } from './context.ts';
 import { type Guest, vmidArg } from './model.ts';
 import { findGuest } from './resources.ts';
 import { allowSelfArg, refuseSelf } from './self.ts';
-import { runTask, taskOutcomeSchema, waitArg } from './tasks.ts';
+import { runTask, type TaskOutcome, taskOutcomeSchema, waitArg } from './tasks.ts';
 
 export const guestActionOutput = z.object({
   cluster: z.string(),
@@ -16,6 +16,24 @@ export const guestActionOutput = z.object({
   type: z.enum(['qemu', 'lxc']),
   task: taskOutcomeSchema.optional().describe('The Proxmox task; absent when there was nothing to do'),
 });
+
+/** What a guest action answers: which guest, where it runs, and the task it started (if any). */
+export function guestActionResult<E extends Record<string, unknown> = Record<never, never>>(
+  cluster: string,
+  guest: Pick<Guest, 'vmid' | 'name' | 'node' | 'type'>,
+  task: TaskOutcome | undefined,
+  extra?: E,
+) {
+  return {
+    cluster,
+    vmid: guest.vmid,
+    name: guest.name,
+    node: guest.node,
+    type: guest.type,
+    ...(extra as E),
+    task,
+  };
+}
 
 const where = (cluster: string | undefined) => (cluster ? ` on cluster ${cluster}` : '');
 
@@ -77,14 +95,7 @@ function powerTool(spec: PowerSpec) {
         },
         { what: `${spec.action} guest ${guest.vmid}`, stoppable: true, waitSeconds: args.wait },
       );
-      return {
-        cluster: client.name,
-        vmid: guest.vmid,
-        name: guest.name,
-        node: guest.node,
-        type: guest.type,
-        task,
-      };
+      return guestActionResult(client.name, guest, task);
     },
   });
 }

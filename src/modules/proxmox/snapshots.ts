@@ -4,7 +4,7 @@ import { clusterArg } from './clusters.ts';
 import { proxmoxTool } from './context.ts';
 import { cleanText } from './errors.ts';
 import { isoTime, vmidArg } from './model.ts';
-import { guestActionOutput } from './power.ts';
+import { guestActionOutput, guestActionResult } from './power.ts';
 import { findGuest } from './resources.ts';
 import { allowSelfArg, refuseSelf } from './self.ts';
 import { runTask, waitArg } from './tasks.ts';
@@ -125,15 +125,7 @@ export const snapshotCreate = proxmoxTool({
       // Stopping a snapshot half-way leaves the guest locked with a half-made snapshot.
       { what: `snapshot guest ${vmid} as ${snapname}`, stoppable: false, waitSeconds: wait },
     );
-    return {
-      cluster: client.name,
-      vmid,
-      name: guest.name,
-      node: guest.node,
-      type: guest.type,
-      snapname,
-      task,
-    };
+    return guestActionResult(client.name, guest, task, { snapname });
   },
 });
 
@@ -173,15 +165,7 @@ export const snapshotRollback = proxmoxTool({
       },
       { what: `roll guest ${vmid} back to ${snapname}`, stoppable: false, waitSeconds: wait },
     );
-    return {
-      cluster: client.name,
-      vmid,
-      name: guest.name,
-      node: guest.node,
-      type: guest.type,
-      snapname,
-      task,
-    };
+    return guestActionResult(client.name, guest, task, { snapname });
   },
 });
 
@@ -205,15 +189,7 @@ export const snapshotDelete = proxmoxTool({
       { method: 'DELETE', path: snapshotPath(path, snapname), node: guest.node },
       { what: `delete snapshot ${snapname} of guest ${vmid}`, stoppable: false, waitSeconds: wait },
     );
-    return {
-      cluster: client.name,
-      vmid,
-      name: guest.name,
-      node: guest.node,
-      type: guest.type,
-      snapname,
-      task,
-    };
+    return guestActionResult(client.name, guest, task, { snapname });
   },
 });
 
