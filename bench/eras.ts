@@ -65,6 +65,7 @@ async function measure(script: string, era: Era) {
   }
 }
 
+/** Per era: the baseline, tailwarden, then sides shown for context only (not in the ratio). */
 const SIDES: Record<Era, [string, string][]> = {
   modern: [
     ['bare SDK v2 (createMcpHandler)', 'bare-sdk-v2.ts'],
@@ -73,6 +74,7 @@ const SIDES: Record<Era, [string, string][]> = {
   legacy: [
     ['bare SDK v1 sessions', 'bare-sdk.ts'],
     ['tailwarden 2025 door', 'gateway.ts'],
+    ['bare SDK v2 sessions', 'bare-sdk-v2-sessions.ts'],
   ],
 };
 
@@ -90,13 +92,15 @@ for (const era of ERAS) {
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const [[bareName, bareScript], [gwName, gwScript]] = SIDES[era] as [[string, string], [string, string]];
-    const bare = await measure(bareScript, era);
-    const gw = await measure(gwScript, era);
-    for (const [name, r] of [
-      [bareName, bare],
-      [gwName, gw],
-    ] as const) {
+    const [[bareName, bareScript], [gwName, gwScript], ...others] = SIDES[era] as [string, string][];
+    const bare = await measure(bareScript!, era);
+    const gw = await measure(gwScript!, era);
+    const measured: [string, Awaited<ReturnType<typeof measure>>][] = [
+      [bareName!, bare],
+      [gwName!, gw],
+    ];
+    for (const [name, script] of others) measured.push([name, await measure(script, era)]);
+    for (const [name, r] of measured) {
       rows[`${name} #${round}`] = {
         'req/s': Math.round(r.rps),
         'p50 ms': r.p50,
