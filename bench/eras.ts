@@ -92,12 +92,16 @@ for (const era of ERAS) {
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const [[bareName, bareScript], [gwName, gwScript], ...others] = SIDES[era] as [string, string][];
-    const bare = await measure(bareScript!, era);
-    const gw = await measure(gwScript!, era);
+    const [[bareName, bareScript], [gwName, gwScript], ...others] = SIDES[era] as [
+      [string, string],
+      [string, string],
+      ...[string, string][],
+    ];
+    const bare = await measure(bareScript, era);
+    const gw = await measure(gwScript, era);
     const measured: [string, Awaited<ReturnType<typeof measure>>][] = [
-      [bareName!, bare],
-      [gwName!, gw],
+      [bareName, bare],
+      [gwName, gw],
     ];
     for (const [name, script] of others) measured.push([name, await measure(script, era)]);
     for (const [name, r] of measured) {

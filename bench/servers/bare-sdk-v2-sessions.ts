@@ -24,7 +24,12 @@ const server = createServer(async (req, res) => {
     const mcp = new McpServer({ name: 'bare-v2-sessions', version: '1.0.0' });
     mcp.registerTool(
       ECHO.name,
-      { title: ECHO.title, description: ECHO.description, inputSchema: ECHO.input, outputSchema: ECHO.output },
+      {
+        title: ECHO.title,
+        description: ECHO.description,
+        inputSchema: ECHO.input,
+        outputSchema: ECHO.output,
+      },
       async ({ text }) => ({
         content: [{ type: 'text', text: JSON.stringify({ text }) }],
         structuredContent: { text },
