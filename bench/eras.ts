@@ -1,6 +1,6 @@
 // Both protocol eras against bare SDK servers, in one run: figures, not pass/fail.
 // `node bench/eras.ts` (BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=2; BENCH_CPU_PROF=dir writes
-// a --cpu-prof of the gateway; BENCH_ERAS=modern runs one era; BENCH_NODE_FLAGS="--optimize-for-size" gives both sides those Node flags). tools/call of the same trivial tool, a fresh JSON-RPC id per request,
+// a --cpu-prof of each side into dir/<server>/; BENCH_ERAS=modern runs one era; BENCH_NODE_FLAGS="--optimize-for-size" gives both sides those Node flags). tools/call of the same trivial tool, a fresh JSON-RPC id per request,
 // rate limit lifted, alternating rounds so a busy machine hits both sides alike:
 //  - 2026-07-28: tailwarden's modern door vs SDK v2 `createMcpHandler` on node:http (target ≥ 0.8×)
 //  - 2025: tailwarden's session door vs SDK v1 sessions on node:http (target ≥ 0.8×)
@@ -51,7 +51,7 @@ async function load(server: Started, era: Era, seconds: number) {
 async function measure(script: string, era: Era) {
   const flags = [
     ...NODE_FLAGS,
-    ...(PROFILE && script === 'gateway.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/${script.replace(/\.ts$/, '')}`] : []),
   ];
   const server = await spawnServer(script, flags);
   try {

@@ -106,15 +106,28 @@ export interface CreateTokenInput {
   ttlMs: number | null;
 }
 
+/** Records kept in memory at most (only ids whose signature verified are ever looked up). */
+const RECORD_CACHE_MAX = 10_000;
+
 /**
  * Local tokens: EdDSA-signed JWTs whose metadata and revocations live in the
- * state database. The JWT carries only its id; roles and permissions are read
- * from the database on every request, so a revocation takes effect at once.
+ * state database. The JWT carries only its id; roles and permissions come from
+ * the database, so a revocation takes effect at once — from the next request,
+ * also when another process (`tailwarden token revoke`) made it.
+ *
+ * Records are remembered between requests only while the database is unchanged
+ * by anyone else: SQLite's `PRAGMA data_version` changes whenever another
+ * connection (any process) commits, and this store clears its memory on its own
+ * writes. A read of the database per request cost the 2025-era call path more
+ * than anything else in bench/eras.ts.
  */
 export class TokenStore {
   private readonly db: StateDb;
   readonly key: SigningKey;
   private byId: StatementSync | undefined;
+  private dataVersion: StatementSync | undefined;
+  private readonly records = new Map<string, Readonly<TokenRecord>>();
+  private recordsVersion: unknown;
 
   private constructor(db: StateDb, key: SigningKey) {
     this.db = db;
@@ -147,13 +160,37 @@ export class TokenStore {
         'INSERT INTO tokens (id, name, role, permissions, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
       .run(id, input.name, input.role ?? null, JSON.stringify(input.permissions ?? []), now, expiresAt);
+    this.records.delete(id);
     return { record: this.get(id)!, token };
   }
 
-  get(id: string): TokenRecord | undefined {
+  get(id: string): Readonly<TokenRecord> | undefined {
+    this.forgetIfChangedElsewhere();
+    const remembered = this.records.get(id);
+    if (remembered) return remembered;
     this.byId ??= this.db.sqlite.prepare('SELECT * FROM tokens WHERE id = ?');
     const row = this.byId.get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    if (!row) return undefined;
+    return this.remember(toRecord(row));
+  }
+
+  private remember(record: TokenRecord): Readonly<TokenRecord> {
+    if (this.records.size >= RECORD_CACHE_MAX) this.records.clear();
+    const frozen = Object.freeze({
+      ...record,
+      permissions: Object.freeze([...record.permissions]) as string[],
+    });
+    this.records.set(record.id, frozen);
+    return frozen;
+  }
+
+  /** Another connection committed since the records were read: they may be stale (revoked, say). */
+  private forgetIfChangedElsewhere(): void {
+    this.dataVersion ??= this.db.sqlite.prepare('PRAGMA data_version');
+    const version = (this.dataVersion.get() as { data_version: unknown }).data_version;
+    if (version === this.recordsVersion) return;
+    this.records.clear();
+    this.recordsVersion = version;
   }
 
   list(): TokenRecord[] {
@@ -165,6 +202,7 @@ export class TokenStore {
     const result = this.db.sqlite
       .prepare('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?')
       .run(Date.now(), id);
+    this.records.delete(id);
     return Number(result.changes) > 0;
   }
 
@@ -172,5 +210,6 @@ export class TokenStore {
   touch(record: TokenRecord, now = Date.now()): void {
     if (record.lastUsedAt !== null && now - record.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
     this.db.sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, record.id);
+    if (this.records.has(record.id)) this.remember({ ...record, lastUsedAt: now });
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
 import { INITIALIZE, jsonOf, rawMcp, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -52,6 +53,20 @@ describe('authentication with local tokens', () => {
     await client.listTools();
     const id = gw.gateway.tokens.list().find((t) => t.name === 'to-revoke')!.id;
     expect(gw.gateway.tokens.revoke(id)).toBe(true);
+    await expect(client.listTools()).rejects.toThrow();
+    const res = await rawMcp(gw.url, { body: INITIALIZE, headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect((await jsonOf(res)).error_description).toContain('revoked');
+  });
+
+  it('refuses a token revoked by `tailwarden token revoke` (another process) from the next request', async () => {
+    const token = await gw.token({ role: 'viewer', name: 'revoked-elsewhere' });
+    const client = await gw.client(token);
+    // Used several times first, so the gateway holds the token's record in memory.
+    for (let i = 0; i < 3; i++) await client.listTools();
+    const id = gw.gateway.tokens.list().find((t) => t.name === 'revoked-elsewhere')!.id;
+    const revoked = await runCli(['token', 'revoke', id, '--state-dir', gw.stateDir]);
+    expect(revoked.code).toBe(0);
     await expect(client.listTools()).rejects.toThrow();
     const res = await rawMcp(gw.url, { body: INITIALIZE, headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);
