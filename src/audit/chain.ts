@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 
 /**
  * The audit log's hash chain. A record line is the JSON of the record with
@@ -11,7 +11,7 @@ const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"\}$/;
 
 export function sealLine(body: string): { line: string; hash: string } {
   // body is a JSON object text ending in "}"; the hash covers it exactly
-  const hash = createHash('sha256').update(body).digest('hex');
+  const hash = digest('sha256', body, 'hex');
   return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
 }
 
@@ -23,5 +23,5 @@ export function unsealLine(line: string): { body: string; hash: string } | undef
 }
 
 export function hashOf(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
+  return digest('sha256', body, 'hex');
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { Principal } from './principal.ts';
 import { permissionsFor } from './roles.ts';
 import { tokenHash } from './token-cache.ts';
-import type { TokenStore } from './token-store.ts';
+import type { TokenRecord, TokenStore } from './token-store.ts';
 import {
   type AuthRequest,
   accepted,
@@ -35,6 +35,11 @@ export class LocalTokenVerifier implements Verifier {
   private readonly config: Pick<Config, 'roles'>;
   /** sha256(token) → its token id, for tokens whose signature, issuer and audience verified. */
   private readonly verified = new Map<string, string>();
+  /**
+   * The principal of a token record, built once per record: the store hands out the same frozen record
+   * until the token changes (or the database changed elsewhere), and roles do not change while running.
+   */
+  private readonly principals = new WeakMap<TokenRecord, Principal>();
 
   constructor(store: TokenStore, config: Pick<Config, 'roles'>) {
     this.store = store;
@@ -81,8 +86,17 @@ export class LocalTokenVerifier implements Verifier {
       return rejected(`The token has expired; ${CREATE_HINT}.`);
     }
     this.store.touch(record);
+    let principal = this.principals.get(record);
+    if (!principal) {
+      principal = this.principalOf(record);
+      this.principals.set(record, principal);
+    }
+    return accepted(principal);
+  }
+
+  private principalOf(record: TokenRecord): Principal {
     const roles = record.role ? [record.role] : [];
-    const principal: Principal = {
+    return {
       id: `token:${record.id}`,
       kind: 'token',
       name: record.name,
@@ -90,6 +104,5 @@ export class LocalTokenVerifier implements Verifier {
       permissions: permissionsFor(this.config, roles, record.permissions),
       ...(record.expiresAt !== null ? { expiresAt: Math.floor(record.expiresAt / 1000) } : {}),
     };
-    return accepted(principal);
   }
 }
