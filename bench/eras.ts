@@ -75,6 +75,7 @@ const SIDES: Record<Era, [string, string][]> = {
     ['bare SDK v1 sessions', 'bare-sdk.ts'],
     ['tailwarden 2025 door', 'gateway.ts'],
     ['bare SDK v2 sessions', 'bare-sdk-v2-sessions.ts'],
+    ['SDK v2 sessions on fastify', 'sdk-v2-sessions-fastify.ts'],
   ],
 };
 
