@@ -97,7 +97,9 @@ try {
   }
   for (const side of SIDES) {
     const { idleRssMb } = await once(side, stateDir, true);
-    console.log(`${side.padEnd(6)} idle RSS ${IDLE_MS / 1000} s after the first /health 200: ${idleRssMb} MB`);
+    console.log(
+      `${side.padEnd(6)} idle RSS ${IDLE_MS / 1000} s after the first /health 200: ${idleRssMb} MB`,
+    );
   }
 } finally {
   rmSync(stateDir, { recursive: true, force: true });
