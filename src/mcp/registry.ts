@@ -144,12 +144,15 @@ export class Registry {
         const annotations = annotationsOf(exposed.def);
         // The JSON Schemas are made on first listing, once: making all of them was a third of the start-up.
         let listed: ListedTool | undefined;
-        // Strict here, for every tool at once: a typo such as "forse" must not become a different call.
-        const input =
-          exposed.def.input instanceof z.ZodObject ? exposed.def.input.strict() : exposed.def.input;
+        // Strict: a typo such as "forse" must not become a different call. Made on the tool's first call, once.
+        let input: AnyObjectSchema | undefined;
         this.tools.set(def.name, {
           def: exposed.def,
-          input,
+          get input() {
+            input ??=
+              exposed.def.input instanceof z.ZodObject ? exposed.def.input.strict() : exposed.def.input;
+            return input;
+          },
           moduleId: module.id,
           annotations,
           toolsets,

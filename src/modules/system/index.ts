@@ -95,12 +95,12 @@ export const systemModule = defineModule<SystemContext>({
   prompts: systemPrompts,
   doctor: systemDoctor,
   resources: [statusResource, inventoryResource, identityResource],
-  async start({ config, log, db }) {
+  async start({ config, log, db, started }) {
     const settings = config.modules.system;
     const sampler = new HostSampler(settings.sample_interval, settings.disk_sample_interval, log);
     // Identity first: the sampler's first readings compete with it for the start-up.
     const identity = await readIdentity();
-    sampler.start();
+    sampler.start(started);
     return {
       context: {
         system: {
