@@ -108,6 +108,9 @@ async function bundle(root, outdir) {
     },
     define: { TAILWARDEN_BUNDLE: 'true' },
     legalComments: 'none',
+    // Whitespace and comments out (identifiers kept, so stack traces still name functions): V8 keeps every
+    // module's source text in memory, and one non-Latin-1 character in a comment doubles a chunk's size there.
+    minifyWhitespace: process.env.TW_MINIFY !== '0',
     logLevel: 'silent',
   });
 }
