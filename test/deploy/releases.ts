@@ -78,13 +78,13 @@ export async function buildReleases(): Promise<Releases> {
   const broken = await repack(file, dir, `${version}-broken.1`, (root) => {
     // dist/ is one bundle (scripts/build.js): `serve` of src/cli/serve.ts is a function of dist/cli.js.
     const serve = join(root, 'dist', 'cli.js');
-    const marker = 'async function serve(options) {';
+    const marker = /async function serve\(options\) ?\{/g;
     const text = readFileSync(serve, 'utf8');
-    if (text.split(marker).length !== 2)
+    if (text.match(marker)?.length !== 1)
       throw new Error('dist/cli.js changed: update the broken-release patch in releases.ts');
     writeFileSync(
       serve,
-      text.replace(marker, `${marker}\n  throw new Error('this release is broken on purpose');`),
+      text.replace(marker, (found) => `${found}throw new Error('this release is broken on purpose');`),
     );
   });
   return {
