@@ -8,7 +8,7 @@
 // 3. Abrupt disconnects during long calls on an in-process gateway: calls in flight, open POST
 //    answers and the process's active handles return to where they were.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { startGateway } from '../src/gateway.ts';
 import { silentLogger } from '../src/log.ts';
 import { testModule } from '../test/support/test-module.ts';
 import { modernBody, modernHeaders, openSession } from './support/mcp-http.ts';
-import { cpuMs, rssMb } from './support/proc.ts';
+import { cpuMs, rssMb, unitNodeFlags } from './support/proc.ts';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 50);
@@ -30,13 +30,6 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'tailwarden.js');
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
-/** The Node flags the systemd unit starts the daemon with, so the bench runs it as production does. */
-function unitNodeFlags(): string[] {
-  const unit = readFileSync(join(import.meta.dirname, '..', 'systemd', 'tailwarden.service'), 'utf8');
-  const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
-  return execStart.slice(1).filter((word) => word.startsWith('--'));
-}
 
 async function startDaemon() {
   const stateDir = mkdtempSync(join(tmpdir(), 'tw-soak-'));

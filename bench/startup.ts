@@ -1,22 +1,31 @@
 /**
- * Start-up: from spawning `tailwarden serve` to the first 200 from /health, for the compiled JavaScript
- * (dist/, what `npm start`, the unit and the installed command run) and for the TypeScript sources
- * (TAILWARDEN_FROM_SOURCE=1, what the tests run), alternating, N rounds each. Prints the median wall time and
- * the median CPU time the process used until then (the figure that holds up on a busy machine).
+ * Start-up: from spawning `tailwarden serve` (with the systemd unit's Node flags) to the first 200 from /health,
+ * for the compiled JavaScript (dist/, what `npm start`, the unit and the installed command run) and for the
+ * TypeScript sources (TAILWARDEN_FROM_SOURCE=1, what the tests run), alternating, N rounds each. Prints the
+ * median wall time and the median CPU time the process used until then (the figure that holds up on a busy
+ * machine), then the idle memory of one more start of each: RSS BENCH_IDLE_SECONDS (default 5) after /health,
+ * once the first metrics collection has run.
  *
  *   node bench/startup.ts [rounds=7]
- *   TW_BENCH_ROOT=/path/to/other/checkout node bench/startup.ts   (a baseline: an older checkout runs its sources)
+ *   BENCH_STARTUP_SIDES=dist node bench/startup.ts 5       (only dist/)
+ *   BENCH_NODE_FLAGS="--max-old-space-size=64" node bench/startup.ts   (other Node flags than the unit's)
+ *   TW_BENCH_ROOT=/path/to/other/checkout node bench/startup.ts   (a baseline: an older checkout)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs } from './support/proc.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs, rssMb, unitNodeFlags } from './support/proc.ts';
 
 const ROOT = process.env.TW_BENCH_ROOT ?? join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'tailwarden.js');
 const rounds = Number(process.argv[2] ?? 7);
+const IDLE_MS = Number(process.env.BENCH_IDLE_SECONDS ?? 5) * 1000;
+const FLAGS = (process.env.BENCH_NODE_FLAGS ?? unitNodeFlags().join(' ')).split(' ').filter(Boolean);
+type Side = 'dist' | 'source';
+const SIDES = (process.env.BENCH_STARTUP_SIDES ?? 'dist,source').split(',') as Side[];
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -27,16 +36,23 @@ function freePort(): Promise<number> {
   });
 }
 
-async function once(fromSource: boolean, stateDir: string): Promise<{ wallMs: number; cpuMs: number }> {
+interface Run {
+  wallMs: number;
+  cpuMs: number;
+  /** RSS (MB) IDLE_MS after the first /health 200, when asked for. */
+  idleRssMb?: number;
+}
+
+async function once(side: Side, stateDir: string, idle = false): Promise<Run> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [...FLAGS, BIN, 'serve', '--listen', `127.0.0.1:${port}`], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/root',
       TAILWARDEN_STATE_DIR: stateDir,
-      TAILWARDEN_LOG_LEVEL: 'warn',
-      ...(fromSource ? { TAILWARDEN_FROM_SOURCE: '1' } : {}),
+      TAILWARDEN_LOG_LEVEL: 'error',
+      ...(side === 'source' ? { TAILWARDEN_FROM_SOURCE: '1' } : {}),
     },
     stdio: 'ignore',
   });
@@ -47,8 +63,15 @@ async function once(fromSource: boolean, stateDir: string): Promise<{ wallMs: nu
       const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })
         .then((r) => r.ok)
         .catch(() => false);
-      if (ok) return { wallMs: performance.now() - started, cpuMs: cpuMs(child.pid!) };
-      await new Promise((r) => setTimeout(r, 5));
+      if (ok) {
+        const run: Run = { wallMs: performance.now() - started, cpuMs: cpuMs(child.pid!) };
+        if (idle) {
+          await sleep(IDLE_MS);
+          run.idleRssMb = rssMb(child.pid!);
+        }
+        return run;
+      }
+      await sleep(5);
     }
   } finally {
     child.kill('SIGTERM');
@@ -60,18 +83,22 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const stateDir = mkdtempSync(join(tmpdir(), 'tw-bench-startup-'));
 try {
-  await once(false, stateDir); // first start: creates keys and the database; also fills the compile cache
-  await once(true, stateDir);
-  type Run = { wallMs: number; cpuMs: number };
-  const results: Record<'dist' | 'source', Run[]> = { dist: [], source: [] };
-  for (let i = 0; i < rounds; i++) {
-    results.dist.push(await once(false, stateDir));
-    results.source.push(await once(true, stateDir));
-  }
-  for (const [name, runs] of Object.entries(results)) {
+  // First starts: create keys and the database, and fill the compile cache.
+  for (const side of SIDES) await once(side, stateDir);
+  const results: Record<Side, Run[]> = { dist: [], source: [] };
+  for (let i = 0; i < rounds; i++) for (const side of SIDES) results[side].push(await once(side, stateDir));
+  console.log(`Node flags: ${FLAGS.join(' ') || '(none)'}`);
+  for (const side of SIDES) {
+    const runs = results[side];
     console.log(
-      `${name.padEnd(6)} start → first /health 200: median ${median(runs.map((r) => r.wallMs)).toFixed(0)} ms wall, ` +
+      `${side.padEnd(6)} start → first /health 200: median ${median(runs.map((r) => r.wallMs)).toFixed(0)} ms wall, ` +
         `${median(runs.map((r) => r.cpuMs)).toFixed(0)} ms CPU (${rounds} rounds)`,
+    );
+  }
+  for (const side of SIDES) {
+    const { idleRssMb } = await once(side, stateDir, true);
+    console.log(
+      `${side.padEnd(6)} idle RSS ${IDLE_MS / 1000} s after the first /health 200: ${idleRssMb} MB`,
     );
   }
 } finally {

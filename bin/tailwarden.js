@@ -49,7 +49,7 @@ async function run() {
       let built = false;
       if (canBuild(root)) {
         try {
-          built = build(root, { quiet: true });
+          built = await build(root, { quiet: true });
         } catch (error) {
           process.stderr.write(
             `tailwarden: could not compile src/ (running the sources): ${error.message}\n`,

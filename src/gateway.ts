@@ -22,6 +22,8 @@ export interface GatewayOptions {
   modules?: readonly ToolModule[];
   /** Handlers for the `confirm` and `approve` rules (the approvals feature installs them). */
   ruleHandlers?: Partial<Record<'confirm' | 'approve', RuleHandler>>;
+  /** Resolves once the daemon listens (see ModuleDeps.started); by default at the next turn of the event loop. */
+  started?: Promise<void>;
 }
 
 /** Everything behind the HTTP layer, started in dependency order and closed in reverse. */
@@ -69,7 +71,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const tokens = await TokenStore.open(db, config.state_dir);
   const authenticator = new Authenticator(createVerifiers({ config, log, tokens }));
   const registry = new Registry(modules, config);
-  const runtimes = await startModules(modules, { config, log, db, audit });
+  const started = options.started ?? new Promise<void>((resolve) => setImmediate(resolve));
+  const runtimes = await startModules(modules, { config, log, db, audit, started });
   const approvals = new Approvals({ config, db, audit, log: log.child({ component: 'approvals' }) });
   const gate = new RiskGate(config, options.ruleHandlers ?? approvalRuleHandlers(config, audit, approvals));
   const caller = new ToolCaller({ config, registry, runtimes, audit, gate, log });

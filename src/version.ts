@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { assetUrl } from './util/asset.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(assetUrl('../package.json'), 'utf8')) as {
   version: string;
 };
 

@@ -31,7 +31,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   for (const warning of warnings) log.warn(warning);
   // Loaded here, not at the top: every other command starts without the server's dependencies.
   const [{ startGateway }, { buildApp }] = await Promise.all([import('../gateway.ts'), import('../app.ts')]);
-  const gateway = await startGateway(config, { log });
+  // Background work (the first metrics collection) starts once the daemon answers: start-up is only what
+  // /health and the first request need.
+  let answering!: () => void;
+  const started = new Promise<void>((resolve) => {
+    answering = resolve;
+  });
+  const gateway = await startGateway(config, { log, started });
   const app = await buildApp(config, gateway);
   const { host, port } = parseListen(config.listen);
   try {
@@ -40,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     await app.close();
     throw new Error(await explainListenError(error as NodeJS.ErrnoException, config.listen));
   }
+  answering();
   const bound = app.server.address();
   const listening =
     bound && typeof bound === 'object' ? `${formatHost(bound.address)}:${bound.port}` : config.listen;

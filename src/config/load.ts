@@ -1,15 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { loadYaml } from '../util/lazy-require.ts';
 import { explainIssue, unknownEnvWarnings, yamlProblem } from './explain.ts';
 import { type Config, configSchema } from './schema.ts';
 import { getPath, parseEnvValue, setPath, walkConfig } from './walk.ts';
 
 /** The YAML parser loads only when there is a file to read (most CLI calls have none to parse). */
-const parseYaml = (text: string): unknown =>
-  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+const parseYaml = (text: string): unknown => loadYaml().parse(text);
 
 export const SYSTEM_CONFIG_FILE = '/etc/tailwarden/config.yaml';
 

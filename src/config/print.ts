@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { loadYaml } from '../util/lazy-require.ts';
 import { formatDuration } from './fields.ts';
 import type { Config } from './schema.ts';
 import { configSchema } from './schema.ts';
@@ -20,5 +20,5 @@ export function printableConfig(config: Config): Record<string, unknown> {
 }
 
 export function configToYaml(config: Config): string {
-  return stringify(printableConfig(config));
+  return loadYaml().stringify(printableConfig(config));
 }

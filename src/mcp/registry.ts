@@ -76,8 +76,12 @@ function exposedDefinition(
           Object.fromEntries(off.map(([k, arg]) => [k, z.never({ error: arg.unavailable }).optional()])),
         )
       : def.input;
-  const prune = nullPruner(def.output);
-  const output = prune ? (def.output.transform(prune) as unknown as typeof def.output) : def.output;
+  // The pruner reads the output's JSON Schema: made on the tool's first result, not for every tool at start-up.
+  let prune: ((value: unknown) => unknown) | null | undefined;
+  const output = def.output.transform((value) => {
+    if (prune === undefined) prune = nullPruner(def.output) ?? null;
+    return prune ? prune(value) : value;
+  }) as unknown as typeof def.output;
   // An offered argument that reaches other machines (a fleet host) makes the tool open-world.
   const reachesOut = Object.values(def.conditionalArgs ?? {}).some(
     (a) => a.reachesOut && a.available(config),
@@ -140,12 +144,15 @@ export class Registry {
         const annotations = annotationsOf(exposed.def);
         // The JSON Schemas are made on first listing, once: making all of them was a third of the start-up.
         let listed: ListedTool | undefined;
-        // Strict here, for every tool at once: a typo such as "forse" must not become a different call.
-        const input =
-          exposed.def.input instanceof z.ZodObject ? exposed.def.input.strict() : exposed.def.input;
+        // Strict: a typo such as "forse" must not become a different call. Made on the tool's first call, once.
+        let input: AnyObjectSchema | undefined;
         this.tools.set(def.name, {
           def: exposed.def,
-          input,
+          get input() {
+            input ??=
+              exposed.def.input instanceof z.ZodObject ? exposed.def.input.strict() : exposed.def.input;
+            return input;
+          },
           moduleId: module.id,
           annotations,
           toolsets,

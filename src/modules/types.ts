@@ -19,6 +19,11 @@ export interface ModuleDeps {
    * undefined when that module is off. Used for cross-module features such as Docker over SSH.
    */
   peer?: (id: string) => unknown;
+  /**
+   * Resolves once the daemon answers requests (after listen). Background work that forks commands or loads
+   * client libraries (the first metrics collection) waits for it, so it does not delay the first answer.
+   */
+  started?: Promise<void>;
 }
 
 /** One line of `tailwarden doctor`: what was checked, how it stands, and the exact fix when it is not ok. */

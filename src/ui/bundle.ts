@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { assetUrl } from '../util/asset.ts';
 
 /**
  * The browser code of the dashboard and of the MCP Apps views, from one source: plain
@@ -10,7 +11,7 @@ import { createRequire } from 'node:module';
  * `export` keywords, and wrapping the whole in one function scope.
  */
 
-const WEB = new URL('./web/', import.meta.url);
+const WEB = assetUrl('ui/web/');
 const IMPORT = /^import \{([^}]*)\} from '(\.{1,2}\/[\w/.-]+\.js)';\s*$/;
 const EXPORT = /^export (?=(async )?function |const |class |let )/;
 

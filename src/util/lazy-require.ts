@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
+import type { RE2JS, RE2JSException } from 're2js';
 import type * as Ssh2 from 'ssh2';
+import type Systeminformation from 'systeminformation';
+import type * as Yaml from 'yaml';
 
 /**
- * Client libraries that cost a noticeable part of start-up to load (dockerode pulls in gRPC and protobufjs;
- * ssh2 its crypto) and that many runs never use (the SSH module is off by default; a CLI call needs neither).
- * Both are CommonJS, so they load synchronously on first use.
+ * Libraries that cost a noticeable part of start-up to load (dockerode pulls in gRPC and protobufjs; ssh2 its
+ * crypto; yaml ~70 files; systeminformation and re2js several hundred KB each) and that many runs never use (the SSH module is off by default; a CLI call needs
+ * none of them). They load synchronously on first use (re2js is an ES module: Node's require() loads those too). The bundled build (scripts/build.js)
+ * leaves them out of dist/: this `require` loads them from node_modules.
  */
 const require = createRequire(import.meta.url);
 
@@ -52,4 +56,19 @@ export function loadDockerode(): typeof Dockerode {
 
 export function loadSsh2(): typeof Ssh2 {
   return require('ssh2') as typeof Ssh2;
+}
+
+/** The YAML parser: only a config file, an SSH command catalog or `tailwarden config` needs it. */
+export function loadYaml(): typeof Yaml {
+  return require('yaml') as typeof Yaml;
+}
+
+/** Host facts (memory, disks, processes, interfaces): ~700 KB of code, first needed by the host sampler. */
+export function loadSysteminformation(): typeof Systeminformation {
+  return require('systeminformation') as typeof Systeminformation;
+}
+
+/** RE2 for caller-supplied patterns (src/util/linear-regex.ts): needed by the first search with a regex. */
+export function loadRe2js(): { RE2JS: typeof RE2JS; RE2JSException: typeof RE2JSException } {
+  return require('re2js') as { RE2JS: typeof RE2JS; RE2JSException: typeof RE2JSException };
 }

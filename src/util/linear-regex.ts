@@ -1,5 +1,6 @@
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
 import { GatewayError } from '../errors.ts';
+import { loadRe2js } from './lazy-require.ts';
 
 /**
  * Caller-supplied regular expressions, run by RE2 (the re2js port: pure JavaScript, no native
@@ -140,9 +141,10 @@ function tooLarge(pattern: string, size: number): GatewayError {
 export function compileLinearRegex(pattern: string, options: { ignoreCase?: boolean } = {}): LinearRegex {
   const estimate = estimateProgramSize(pattern);
   if (estimate > MAX_PROGRAM * 4) throw tooLarge(pattern, estimate);
+  const { RE2JS: Re2, RE2JSException } = loadRe2js();
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(pattern, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    compiled = Re2.compile(pattern, options.ignoreCase ? Re2.CASE_INSENSITIVE : 0);
   } catch (error) {
     if (!(error instanceof RE2JSException)) throw error;
     // Only now look for a known unsupported feature: RE2's own words for some are misleading

@@ -69,7 +69,8 @@ export class Collector {
     for (const source of options.sources) this.health.set(source.id, { runs: 0, failures: 0, skipped: 0 });
   }
 
-  start(): void {
+  /** Collects every interval; the first collection once `started` resolves (by default the next turn of the loop). */
+  start(started?: Promise<void>): void {
     const schedule = () => {
       this.timer = this.o.clock.setTimeout(() => {
         if (this.stopped) return;
@@ -78,9 +79,14 @@ export class Collector {
       }, this.o.intervalMs);
     };
     schedule();
-    // The first collection forks commands and loads client libraries: it waits for the daemon's start-up
-    // to finish its turn of the event loop (settled() still waits for it).
-    this.current = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.tick());
+    // The first collection forks commands and loads client libraries (dockerode): it waits until the daemon
+    // answers requests, so it does not delay the first one (settled() still waits for it).
+    // Stopping before then (a failed listen) must not leave settled() waiting on it.
+    const ready = started ?? new Promise<void>((resolve) => setImmediate(resolve));
+    const stopped = new Promise<void>((resolve) =>
+      this.shutdown.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    this.current = Promise.race([ready, stopped]).then(() => this.tick());
   }
 
   /** Resolves when the collection in progress (if any) is done. */

@@ -180,10 +180,11 @@ export function createWatchModule(options: { clock?: Clock } = {}): ToolModule<W
     },
     prompts: [investigateAlert],
     resources: [statusResource, alertsResource, reportResource],
-    start({ config, log, peer }) {
+    start({ config, log, peer, started }) {
       const watch = startWatch({
         config,
         log,
+        started,
         auditPath: auditPath(config),
         peer: peer ?? (() => undefined),
         clock: options.clock,

@@ -68,6 +68,8 @@ export interface RuntimeDeps {
   auditPath: string;
   peer: (id: string) => unknown;
   clock?: Clock;
+  /** The first collection waits for it (see ModuleDeps.started). */
+  started?: Promise<void>;
 }
 
 /** Open the history, build a source per module that runs, and start collecting. */
@@ -137,7 +139,7 @@ export function startWatch(deps: RuntimeDeps): WatchRuntime {
       for (const listener of tickListeners) listener();
     },
   });
-  collector.start();
+  collector.start(deps.started);
   exporter.start();
   return {
     config,

@@ -76,14 +76,15 @@ export async function buildReleases(): Promise<Releases> {
   const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
   const next = await repack(file, dir, `${version}-next.1`);
   const broken = await repack(file, dir, `${version}-broken.1`, (root) => {
-    const serve = join(root, 'dist', 'cli', 'serve.js');
-    const marker = 'export async function serve(options) {';
+    // dist/ is one bundle (scripts/build.js): `serve` of src/cli/serve.ts is a function of dist/cli.js.
+    const serve = join(root, 'dist', 'cli.js');
+    const marker = /async function serve\(options\) ?\{/g;
     const text = readFileSync(serve, 'utf8');
-    if (!text.includes(marker))
-      throw new Error('dist/cli/serve.js changed: update the broken-release patch in releases.ts');
+    if (text.match(marker)?.length !== 1)
+      throw new Error('dist/cli.js changed: update the broken-release patch in releases.ts');
     writeFileSync(
       serve,
-      text.replace(marker, `${marker}\n  throw new Error('this release is broken on purpose');`),
+      text.replace(marker, (found) => `${found}throw new Error('this release is broken on purpose');`),
     );
   });
   return {

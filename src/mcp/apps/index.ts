@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
 import { bundle, inlineScript, uplot, webFile } from '../../ui/bundle.ts';
+import { assetUrl } from '../../util/asset.ts';
 import type { ResourceDefinition } from '../resource.ts';
 
 /** The pseudo-module that owns the gateway's own app resources (no runtime of its own). */
@@ -24,6 +25,7 @@ function appResource(options: {
   title: string;
   description: string;
   tools: ResourceDefinition['tools'];
+  /** An HTML file beside this one (src/mcp/apps). */
   file?: string;
   /** Or a view built from the dashboard's browser code (src/ui/web), one entry module. */
   entry?: { module: string; title: string; chart?: boolean };
@@ -33,7 +35,7 @@ function appResource(options: {
   const html = () => {
     text ??= options.entry
       ? viewPage(options.entry)
-      : readFileSync(new URL(options.file!, import.meta.url), 'utf8');
+      : readFileSync(assetUrl(`mcp/apps/${options.file!}`), 'utf8');
     return text;
   };
   return {
@@ -71,7 +73,7 @@ export const gatewayApps: readonly ResourceDefinition[] = [
     title: 'Host status card',
     description: 'A card showing a system_status result (hostname, load, CPU, memory, disks, warnings).',
     tools: ['system_status'],
-    file: './status-card.html',
+    file: 'status-card.html',
   }),
   appResource({
     uri: HISTORY_CHART_URI,

@@ -27,7 +27,7 @@ export async function findSelf(
   if (settings.self_vmid > 0) return { vmid: settings.self_vmid, cluster, source: 'config' };
   const system = peer?.('system') as SystemContext | undefined;
   const detected =
-    system?.system.identity.virtualization.proxmox_ct_id ??
+    (await system?.system.identity)?.virtualization.proxmox_ct_id ??
     (await detectVirtualization().catch(() => undefined))?.proxmox_ct_id;
   return detected ? { vmid: detected, cluster, source: 'detected' } : undefined;
 }

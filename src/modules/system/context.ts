@@ -17,7 +17,8 @@ export interface HostIdentity {
 export interface SystemContext {
   system: {
     sampler: HostSampler;
-    identity: HostIdentity;
+    /** Read once at start; not awaited there (it forks systemd-detect-virt, ~40 ms before the first answer). */
+    identity: Promise<HostIdentity>;
     config: Config['modules']['system'];
     files: FileGuard;
     runner: CommandRunner;

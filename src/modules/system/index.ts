@@ -48,7 +48,8 @@ const inventoryResource = defineResource<SystemContext>({
   uri: 'tailwarden://inventory',
   mimeType: 'application/json',
   tools: ['inventory_list', 'inventory_identity'],
-  read: (_params, ctx) => jsonResource({ identity: identityOf(ctx), items: ctx.system.inventory.list() }),
+  read: async (_params, ctx) =>
+    jsonResource({ identity: await identityOf(ctx), items: ctx.system.inventory.list() }),
 });
 
 const identityResource = defineResource<SystemContext>({
@@ -58,7 +59,7 @@ const identityResource = defineResource<SystemContext>({
   uri: 'tailwarden://inventory/identity',
   mimeType: 'application/json',
   tools: ['inventory_identity'],
-  read: (_params, ctx) => jsonResource(identityOf(ctx)),
+  read: async (_params, ctx) => jsonResource(await identityOf(ctx)),
 });
 
 export const systemModule = defineModule<SystemContext>({
@@ -95,12 +96,13 @@ export const systemModule = defineModule<SystemContext>({
   prompts: systemPrompts,
   doctor: systemDoctor,
   resources: [statusResource, inventoryResource, identityResource],
-  async start({ config, log, db }) {
+  async start({ config, log, db, started }) {
     const settings = config.modules.system;
     const sampler = new HostSampler(settings.sample_interval, settings.disk_sample_interval, log);
-    // Identity first: the sampler's first readings compete with it for the start-up.
-    const identity = await readIdentity();
-    sampler.start();
+    // Read in the background: nothing before the first answer needs it (system_status awaits it).
+    const identity = readIdentity();
+    identity.catch(() => {}); // a failure surfaces where it is awaited
+    sampler.start(started);
     return {
       context: {
         system: {

@@ -185,8 +185,8 @@ const identitySchema = z.object({
   os: z.string(),
 });
 
-export function identityOf({ system }: SystemContext) {
-  const { identity } = system;
+export async function identityOf({ system }: SystemContext) {
+  const identity = await system.identity;
   return {
     hostname: identity.hostname,
     display_name: system.inventory.identityValue('display_name') ?? identity.hostname,

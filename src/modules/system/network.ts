@@ -1,7 +1,7 @@
-import si from 'systeminformation';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.ts';
 import { formatArg } from '../../mcp/format.ts';
+import { loadSysteminformation } from '../../util/lazy-require.ts';
 import { knownNumber, knownText } from '../../util/placeholders.ts';
 import { systemTool } from './context.ts';
 import { sharedRead } from './shared-read.ts';
@@ -9,7 +9,10 @@ import { sharedRead } from './shared-read.ts';
 // systeminformation gathers interfaces with synchronous child processes (~250 ms of blocked event
 // loop each): concurrent callers share one call in flight and its result for a few seconds.
 const sharedNetworkInterfaces = sharedRead(
-  () => si.networkInterfaces().then((l) => (Array.isArray(l) ? l : [l])),
+  () =>
+    loadSysteminformation()
+      .networkInterfaces()
+      .then((l) => (Array.isArray(l) ? l : [l])),
   5_000,
 );
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import si from 'systeminformation';
 import { z } from 'zod';
 import { formatArg } from '../../mcp/format.ts';
+import { loadSysteminformation } from '../../util/lazy-require.ts';
 import { systemTool } from './context.ts';
 import { processNames } from './process-names.ts';
 import { sharedRead } from './shared-read.ts';
@@ -28,12 +28,12 @@ function cutCommandLine(command: string): string {
  */
 const readProcesses = sharedRead(async () => {
   if (Date.now() - lastRead > 10_000) {
-    await si.processes();
+    await loadSysteminformation().processes();
     lastRead = Date.now();
     await sleep(600);
   }
   const windowMs = Date.now() - lastRead;
-  const data = await si.processes();
+  const data = await loadSysteminformation().processes();
   lastRead = Date.now();
   return { data, windowMs };
 }, 0);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
 import type { Logger } from '../../log.ts';
+import { loadSysteminformation } from '../../util/lazy-require.ts';
 import { CpuLoad } from './cpu-load.ts';
 import { NetCounters } from './net-counters.ts';
 
@@ -37,7 +37,7 @@ export interface HostSample {
 const PSEUDO_FS = new Set(['tmpfs', 'devtmpfs', 'squashfs', 'overlay', 'proc', 'sysfs', 'ramfs', 'efivarfs']);
 
 async function readDisks(): Promise<DiskUsage[]> {
-  const all = await si.fsSize();
+  const all = await loadSysteminformation().fsSize();
   return all
     .filter((d) => !PSEUDO_FS.has(d.type) && d.size > 0)
     .map((d) => ({
@@ -86,9 +86,12 @@ export class HostSampler {
 
   private first: Promise<void> | undefined;
 
-  /** Start sampling in the background; the first sample takes about half a second (CPU needs two readings). */
-  start(): void {
-    this.first = Promise.all([this.sampleFast(), this.sampleDisks()]).then(() => undefined);
+  /**
+   * Start sampling in the background; the first sample takes about half a second (CPU needs two readings) and
+   * is taken once `after` resolves (the daemon listens: it forks `df` and loads systeminformation).
+   */
+  start(after: Promise<void> = Promise.resolve()): void {
+    this.first = after.then(() => Promise.all([this.sampleFast(), this.sampleDisks()])).then(() => undefined);
     this.timers.push(setInterval(() => void this.sampleFast(), this.intervalMs).unref());
     this.timers.push(setInterval(() => void this.sampleDisks(), this.diskIntervalMs).unref());
   }
@@ -111,7 +114,7 @@ export class HostSampler {
   private async readFast() {
     const [cpuPercent, mem, network, pressure] = await Promise.all([
       this.cpu.read(),
-      si.mem(),
+      loadSysteminformation().mem(),
       this.net.read(),
       readMemoryPressure(),
     ]);

@@ -78,10 +78,11 @@ export async function currentStatus({ system }: SystemContext): Promise<SystemSt
   if (m5 > cores * 2) warnings.push(`Load average ${m5.toFixed(2)} is over twice the ${cores} cores.`);
   if (system.sampler.stale)
     warnings.push('The background sampler is behind; CPU and memory figures may be old.');
-  const { virtualization } = system.identity;
+  const identity = await system.identity;
+  const { virtualization } = identity;
   return {
-    hostname: system.identity.hostname,
-    os: system.identity.os,
+    hostname: identity.hostname,
+    os: identity.os,
     virtualization: {
       kind: virtualization.kind,
       ...(virtualization.technology ? { technology: virtualization.technology } : {}),

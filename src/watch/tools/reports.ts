@@ -108,14 +108,14 @@ export const watchReportInventory = watchTool({
   }),
   output: reportOutput,
   links,
-  handler: ({ format }, { watch, principal }) => {
+  handler: async ({ format }, { watch, principal }) => {
     const system = watch.peers.system;
     if (!system)
       throw new GatewayError(
         'ERR_UPSTREAM_UNAVAILABLE',
         'The system module is off, so there is no inventory.',
       );
-    const built = buildInventoryReport(identityOf({ system }), system.inventory.list(), format);
+    const built = buildInventoryReport(await identityOf({ system }), system.inventory.list(), format);
     return save(watch, principal, 'inventory', format, 'system:read', built);
   },
 });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { assetUrl } from '../../../util/asset.ts';
+import { loadYaml } from '../../../util/lazy-require.ts';
 import { type CatalogEntry, catalogFileSchema, entrySchema } from './schema.ts';
 
-export const DEFAULT_CATALOG_FILE = fileURLToPath(new URL('./default.yaml', import.meta.url));
+export const DEFAULT_CATALOG_FILE = fileURLToPath(assetUrl('modules/ssh/catalog/default.yaml'));
 
 /** A catalog that failed validation; every problem names the file, the entry and the field. */
 export class CatalogError extends Error {
@@ -47,7 +48,7 @@ function readCatalogFile(file: string): { entries: LoadedEntry[]; problems: stri
   }
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = loadYaml().parse(text);
   } catch (error) {
     return { entries: [], problems: [`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`] };
   }
