@@ -1,18 +1,11 @@
 // The baseline: the MCP SDK alone on node:http, stateful sessions, the same tool, no auth, no audit.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { announce, ECHO } from './echo-tool.ts';
+import { announce, ECHO, readJson } from './echo-tool.ts';
 
 const transports = new Map<string, StreamableHTTPServerTransport>();
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
-}
 
 const server = createServer(async (req, res) => {
   const body = req.method === 'POST' ? await readJson(req) : undefined;

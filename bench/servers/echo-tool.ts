@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 
 /** The trivial low-risk tool both servers expose, so the comparison measures the gateway, not the tool. */
@@ -11,4 +12,12 @@ export const ECHO = {
 
 export function announce(port: number): void {
   process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
+}
+
+/** A request's JSON body (the bare servers read it themselves; fastify parses it for the others). */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
 }
