@@ -39,6 +39,12 @@ async function setAdvertised(ctx: Ctx, names: string[]): Promise<string[]> {
   return pickStrings(prefs, 'AdvertiseServices');
 }
 
+/** The advertised Services with `service` among them (added when it was not). */
+async function advertiseToo(ctx: Ctx, service: string): Promise<string[]> {
+  const current = await advertised(ctx);
+  return current.includes(service) ? current : setAdvertised(ctx, [...current, service]);
+}
+
 /** Only a tagged node can host a Service; the tailnet's MagicDNS suffix names its web endpoints. */
 async function hostIdentity(ctx: Ctx): Promise<{ suffix: string }> {
   const status = await ctx.tailscale.local.status({ peers: false, signal: ctx.signal });
@@ -131,8 +137,7 @@ export const serviceServe = tailscaleTool({
       { replace, gatewayListen: ctx.tailscale.gatewayListen },
     );
     await ctx.tailscale.local.setServeConfig(next, etag, ctx.signal);
-    const current = await advertised(ctx);
-    const names = current.includes(service) ? current : await setAdvertised(ctx, [...current, service]);
+    const names = await advertiseToo(ctx, service);
     return { service: shown(next, names, service) };
   },
 });
@@ -155,8 +160,7 @@ export const serviceAdvertise = tailscaleTool({
         `This node has no configuration for ${service}; map a port with tailscale_service_serve (which also advertises it).`,
       );
     }
-    const current = await advertised(ctx);
-    const names = current.includes(service) ? current : await setAdvertised(ctx, [...current, service]);
+    const names = await advertiseToo(ctx, service);
     return { service: shown(config, names, service) };
   },
 });
