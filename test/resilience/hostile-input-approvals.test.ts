@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
+import { clusterFor } from '../proxmox/support.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
   FLIPS_MEANING,
@@ -62,14 +63,7 @@ describe('hostile input never reaches an approver', () => {
           // Off by default, with a fake here: on, so its high and critical tools are covered too.
           proxmox: {
             enabled: true,
-            clusters: [
-              {
-                name: 'pve',
-                url: pve.url,
-                token_id: FULL_TOKEN.id,
-                fingerprint: pve.certificate.fingerprint,
-              },
-            ],
+            clusters: [clusterFor(pve, 'pve')],
             token_secret: FULL_TOKEN.secret,
           },
         },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProxmox, FULL_TOKEN, startFakeProxmox } from '../fakes/proxmox.ts';
+import { clusterFor } from '../proxmox/support.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { waitFor } from '../support/wait.ts';
 import { type HostileTarget, hostileCase } from './support/hostile-cases.ts';
@@ -36,14 +37,7 @@ describe('hostile input against a running gateway', () => {
           // Off by default, with a fake here: on, so its handlers meet the cases too.
           proxmox: {
             enabled: true,
-            clusters: [
-              {
-                name: 'pve',
-                url: pve.url,
-                token_id: FULL_TOKEN.id,
-                fingerprint: pve.certificate.fingerprint,
-              },
-            ],
+            clusters: [clusterFor(pve, 'pve')],
             token_secret: FULL_TOKEN.secret,
           },
         },
