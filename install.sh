@@ -259,7 +259,7 @@ stage_release() {
     # The service runs the compiled JavaScript (dist/); a checkout builds it on `npm ci`, and again here if src/ changed.
     if [ -f "$FROM/scripts/build.js" ] && [ -d "$FROM/src" ]; then
       "$NODE" "$FROM/scripts/build.js" --if-stale --quiet >"$WORK/build.log" 2>&1 ||
-        { cat "$WORK/build.log" >&2; die "$FROM: could not compile src/ into dist/" "run npm ci in $FROM (it installs the compiler and builds dist/), or install a release tarball (scripts/build-release.sh)"; }
+        { cat "$WORK/build.log" >&2; die "$FROM: could not build dist/ from src/ (the error is above)" "run npm ci in $FROM (it installs esbuild and builds dist/), or install a release tarball (scripts/build-release.sh)"; }
     fi
     [ -f "$FROM/dist/cli.js" ] || die "$FROM has no dist/ (the compiled JavaScript)" "run npm ci in $FROM, or install a release tarball (scripts/build-release.sh)"
     local item

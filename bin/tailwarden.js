@@ -52,7 +52,7 @@ async function run() {
           built = await build(root, { quiet: true });
         } catch (error) {
           process.stderr.write(
-            `tailwarden: could not compile src/ (running the sources): ${error.message}\n`,
+            `tailwarden: could not build dist/ from src/ (running the sources instead): ${error.message}\n`,
           );
         }
       }

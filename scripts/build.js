@@ -32,7 +32,7 @@ const STALE_LOCK_MS = 120_000;
 /** Files of a build that are not TypeScript but are read at run time (e.g. the SSH command catalog). */
 const isAsset = (name) => !name.endsWith('.ts');
 
-/** Newest modification time (ms) of what a build reads: src/ and the compiler settings. */
+/** Newest modification time (ms) of what a build reads: src/, the compiler settings, the lock file and this recipe. */
 export function newestInput(root) {
   let newest = 0;
   const visit = (dir) => {
